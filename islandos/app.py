@@ -1,0 +1,62 @@
+"""The application factory: settings → database → LINE → blueprints → CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from handlers import register_all
+from islandos.db import Database
+from islandos.extensions import KEY, IslandState
+from islandos.job_kinds import build_job_registry
+from islandos.line.gateway import make_transport
+from islandos.line.inbox import Inbox
+from islandos.line.router import Router
+from islandos.logs import configure_logging
+from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
+from islandos.web import health, locale, webhook
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. Reads the environment once; `overrides` win (tests use them)."""
+    settings = Settings.from_env(overrides=overrides)
+    configure_logging(settings.log_level)
+    app = Flask(
+        "islandos",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        TESTING=settings.is_testing,
+        ISLANDOS_SETTINGS=settings,
+    )
+    if settings.proxy_fix_hops:
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    db = Database(settings.database_url)
+    transport = make_transport(settings, db)
+    router = register_all(Router())
+    app.extensions[KEY] = IslandState(
+        settings=settings, db=db, transport=transport, router=router,
+        inbox=Inbox(db, router, transport, settings), jobs=build_job_registry(),
+    )
+
+    locale.init_app(app)
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
+    logging.getLogger(__name__).debug("app created env=%s", settings.env)
+    return app

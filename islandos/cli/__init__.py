@@ -1,0 +1,22 @@
+"""The `islandos` command: one click group per area."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from islandos.app import create_app
+from islandos.cli import db, demo, line, serve
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """IslandOS: run the island's LINE account, web pages and worker."""
+
+
+main.add_command(db.group)
+main.add_command(serve.serve)
+main.add_command(serve.worker)
+main.add_command(demo.demo)
+main.add_command(line.group)

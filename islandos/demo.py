@@ -1,0 +1,23 @@
+"""Demo data: each feature adds its own seeder here; every seeder is idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+Seeder = Callable[[Session], list[str]]
+
+
+def seeders() -> list[Seeder]:
+    """Feature seeders in the order they build on each other."""
+    return []
+
+
+def seed_demo(session: Session) -> list[str]:
+    """Run every seeder (flushes); returns lines worth printing (e.g. unused invite codes)."""
+    lines: list[str] = []
+    for seeder in seeders():
+        lines.extend(seeder(session))
+        session.flush()
+    return lines or ["demo data is in place"]

@@ -1,0 +1,1 @@
+"""The LINE side of IslandOS: events in, messages out."""

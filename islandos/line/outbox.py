@@ -1,0 +1,79 @@
+"""Enqueue pushes and multicasts in the caller's transaction; the worker sends them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from islandos.clock import now
+from islandos.line.messages import MAX_MULTICAST_RECIPIENTS, Message, check_messages
+from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def enqueue_push(
+    session: Session,
+    to: str,
+    messages: Sequence[Message],
+    *,
+    priority: int = Priority.NORMAL,
+    not_after: datetime | None = None,
+    source: str | None = None,
+) -> OutboxMessage:
+    """Add one push to the outbox (flushes). One user's pushes go out in the order enqueued."""
+    row = OutboxMessage(
+        kind="push", recipients=[to], recipient_count=1, messages=check_messages(messages),
+        retry_key=str(uuid.uuid4()), priority=priority, order_key=f"user:{to}",
+        not_after=not_after, source=source, status=OutboxStatus.PENDING, next_attempt_at=now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue_multicast(
+    session: Session,
+    recipients: Iterable[str],
+    messages: Sequence[Message],
+    *,
+    priority: int = Priority.NORMAL,
+    not_after: datetime | None = None,
+    source: str | None = None,
+    batch_size: int = MAX_MULTICAST_RECIPIENTS,
+) -> int:
+    """Add multicasts of at most 500 recipients each, reading recipients as a stream.
+
+    Each batch gets its own retry key, fixed now. Returns the number of batches; an empty
+    audience enqueues nothing.
+    """
+    checked = check_messages(messages)
+    batch_size = min(batch_size, MAX_MULTICAST_RECIPIENTS)
+    created = now()
+    batches = 0
+    pending: list[dict[str, object]] = []
+    for chunk in _chunks(recipients, batch_size):
+        pending.append({
+            "kind": "multicast", "recipients": chunk, "recipient_count": len(chunk),
+            "messages": checked, "retry_key": str(uuid.uuid4()), "priority": priority,
+            "order_key": source, "not_after": not_after, "source": source,
+            "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": created,
+            "created_at": created,
+        })
+        if len(pending) >= 20:
+            session.execute(insert(OutboxMessage), pending)
+            batches += len(pending)
+            pending = []
+    if pending:
+        session.execute(insert(OutboxMessage), pending)
+        batches += len(pending)
+    return batches

@@ -1,0 +1,197 @@
+"""Our LINE router: which handler answers which event (one per route, conflicts refused)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from islandos.i18n import Translator, translator
+from islandos.line.events import LineEvent
+from islandos.line.messages import Message
+from islandos.models.people import Person
+from islandos.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What a handler gets: the event, the person who sent it, a session and their language."""
+
+    session: Session
+    event: LineEvent
+    person: Person | None
+    settings: Settings
+    now: datetime
+    router: Router
+    match: re.Match[str] | None = None
+    actor: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.actor = f"line:person:{self.person.id}" if self.person else "line"
+
+    @property
+    def language(self) -> str:
+        return self.person.language if self.person else "ja"
+
+    @property
+    def translator(self) -> Translator:
+        return translator(self.language)
+
+    def _(self, msgid: str, **values: Any) -> str:
+        return self.translator.gettext(msgid, **values)
+
+
+Handler = Callable[[Context], Sequence[Message] | None]
+
+
+class RouteConflict(RuntimeError):
+    """Two handlers claimed the same route; the second would silently win otherwise."""
+
+
+@dataclass(frozen=True)
+class HelpItem:
+    """A quick-reply shortcut the help offers, for the roles that may use it."""
+
+    label: str  # msgid, translated for each person
+    text: str  # msgid of the words the button sends
+    roles: frozenset[str]
+    order: int
+
+
+def normalize_text(value: str) -> str:
+    """Match words the way people type them: full-width, case and surrounding spaces ignored."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+class Router:
+    def __init__(self) -> None:
+        self._singles: dict[str, Handler] = {}
+        self._texts: dict[str, Handler] = {}
+        self._patterns: list[tuple[re.Pattern[str], Handler]] = []
+        self._postbacks: dict[str, Handler] = {}
+        self._messages: dict[str, Handler] = {}
+        self._states: dict[str, Handler] = {}
+        self.help_items: list[HelpItem] = []
+
+    # Registration ----------------------------------------------------------
+
+    def _claim(self, table: dict[str, Handler], key: str, handler: Handler, what: str) -> None:
+        if key in table and table[key] is not handler:
+            raise RouteConflict(f"{what} {key!r} is already handled by {table[key].__qualname__}")
+        table[key] = handler
+
+    def _single(self, name: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self._claim(self._singles, name, handler, "event")
+            return handler
+        return decorate
+
+    def follow(self) -> Callable[[Handler], Handler]:
+        return self._single("follow")
+
+    def unfollow(self) -> Callable[[Handler], Handler]:
+        return self._single("unfollow")
+
+    def join(self) -> Callable[[Handler], Handler]:
+        return self._single("join")
+
+    def leave(self) -> Callable[[Handler], Handler]:
+        return self._single("leave")
+
+    def group_message(self) -> Callable[[Handler], Handler]:
+        """Messages in groups and rooms (the bot works in 1:1 chats)."""
+        return self._single("group_message")
+
+    def location(self) -> Callable[[Handler], Handler]:
+        return self._single("location")
+
+    def fallback(self) -> Callable[[Handler], Handler]:
+        """Text that no route matched."""
+        return self._single("fallback")
+
+    def text(self, *words: str) -> Callable[[Handler], Handler]:
+        """Exact words (any language), compared after normalize_text."""
+        def decorate(handler: Handler) -> Handler:
+            for word in words:
+                self._claim(self._texts, normalize_text(word), handler, "text")
+            return handler
+        return decorate
+
+    def pattern(self, regex: str) -> Callable[[Handler], Handler]:
+        compiled = re.compile(regex, re.IGNORECASE)
+
+        def decorate(handler: Handler) -> Handler:
+            self._patterns.append((compiled, handler))
+            return handler
+        return decorate
+
+    def postback(self, action: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self._claim(self._postbacks, action, handler, "postback action")
+            return handler
+        return decorate
+
+    def message(self, *message_types: str) -> Callable[[Handler], Handler]:
+        """Other message types: sticker, image, video, audio, file."""
+        def decorate(handler: Handler) -> Handler:
+            for message_type in message_types:
+                self._claim(self._messages, message_type, handler, "message type")
+            return handler
+        return decorate
+
+    def dialog(self, state: str) -> Callable[[Handler], Handler]:
+        """Free text while a person is in the middle of a dialogue (e.g. typing their name)."""
+        def decorate(handler: Handler) -> Handler:
+            self._claim(self._states, state, handler, "dialog state")
+            return handler
+        return decorate
+
+    def help_item(self, label: str, text: str, roles: Sequence[str], order: int = 50) -> None:
+        self.help_items.append(HelpItem(label, text, frozenset(roles), order))
+        self.help_items.sort(key=lambda item: item.order)
+
+    # Dispatch --------------------------------------------------------------
+
+    def resolve(self, event: LineEvent, person: Person | None) -> tuple[Handler | None, Any]:
+        """The handler for an event, and the regex match for a pattern route."""
+        if event.type in ("follow", "unfollow", "join", "leave"):
+            return self._singles.get(event.type), None
+        if not event.is_one_to_one:
+            if event.type == "message":
+                return self._singles.get("group_message"), None
+            return None, None
+        if event.type == "postback" and event.postback is not None:
+            return self._postbacks.get(event.postback.action), None
+        if event.type != "message":
+            return None, None
+        if event.message_type == "location":
+            return self._singles.get("location"), None
+        if event.message_type != "text":
+            return self._messages.get(event.message_type or ""), None
+        words = normalize_text(event.text or "")
+        if words in self._texts:
+            return self._texts[words], None
+        for regex, handler in self._patterns:
+            match = regex.fullmatch(words)
+            if match:
+                return handler, match
+        if person is not None and person.dialog_state in self._states:
+            return self._states[person.dialog_state], None
+        return self._singles.get("fallback"), None
+
+    def dispatch(self, context: Context) -> list[Message]:
+        handler, match = self.resolve(context.event, context.person)
+        if handler is None:
+            log.info("no route event=%s type=%s", context.event.webhook_event_id,
+                     context.event.type)
+            return []
+        context.match = match
+        return list(handler(context) or [])

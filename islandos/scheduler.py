@@ -1,0 +1,72 @@
+"""Jobs that run at a time (send a notice later, remind), and the registry of their kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from islandos.clock import now
+from islandos.models.jobs import Job, JobStatus
+
+JobHandler = Callable[[Session, dict[str, Any]], None]
+
+
+class UnknownJobKind(LookupError):
+    pass
+
+
+class JobRegistry:
+    """Maps a job kind ("notice.send") to the service function that runs it."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, JobHandler] = {}
+
+    def add(self, kind: str, handler: JobHandler) -> None:
+        if kind in self._handlers and self._handlers[kind] is not handler:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self._handlers[kind] = handler
+
+    def get(self, kind: str) -> JobHandler:
+        try:
+            return self._handlers[kind]
+        except KeyError as exc:
+            raise UnknownJobKind(kind) from exc
+
+    def __contains__(self, kind: str) -> bool:
+        return kind in self._handlers
+
+
+def schedule(
+    session: Session,
+    kind: str,
+    run_at: datetime,
+    payload: dict[str, Any] | None = None,
+    *,
+    unique_key: str | None = None,
+) -> Job:
+    """Schedule a job (flushes). With a unique key already pending, that job is moved instead."""
+    if unique_key is not None:
+        existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
+        if existing is not None:
+            if existing.status == JobStatus.PENDING:
+                existing.run_at = run_at
+                existing.payload = payload or {}
+            return existing
+    job = Job(kind=kind, payload=payload or {}, unique_key=unique_key, run_at=run_at,
+              status=JobStatus.PENDING)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def cancel(session: Session, unique_key: str) -> bool:
+    """Cancel a pending job by its key; True if one was cancelled."""
+    result = session.execute(
+        update(Job).where(Job.unique_key == unique_key, Job.status == JobStatus.PENDING)
+        .values(status=JobStatus.CANCELLED, finished_at=now())
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,1 @@
+"""Domain services: plain functions over a Session that flush, never commit."""

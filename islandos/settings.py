@@ -1,0 +1,140 @@
+"""Settings read once from the environment and checked before the app starts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+LINE_API = "https://api.line.me"
+LINE_DATA_API = "https://api-data.line.me"
+DEV_SECRET = "development-only-not-secret"
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"
+    database_url: str = ""
+    secret_key: str = ""
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base_url: str = LINE_API
+    line_data_api_base_url: str = LINE_DATA_API
+    public_base_url: str = ""
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base_url: str = ""
+    proxy_fix_hops: int = 0
+    line_timeout_seconds: float = 3.0
+    line_reply_timeout_seconds: float = 2.0
+    webhook_max_bytes: int = 1_000_000
+    worker_poll_seconds: float = 1.0
+    log_level: str = "INFO"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_testing(self) -> bool:
+        return self.env == "testing"
+
+    @property
+    def stripe_enabled(self) -> bool:
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    ) -> Settings:
+        """Read the environment, apply overrides (tests), fill development defaults, check."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            "env": env.get("ISLANDOS_ENV", "production").strip().lower(),
+            "database_url": env.get("DATABASE_URL", ""),
+            "secret_key": env.get("SECRET_KEY", ""),
+            "line_channel_secret": env.get("LINE_CHANNEL_SECRET", ""),
+            "line_channel_access_token": env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+            "line_api_base_url": env.get("LINE_API_BASE_URL", LINE_API),
+            "line_data_api_base_url": env.get("LINE_DATA_API_BASE_URL", LINE_DATA_API),
+            "public_base_url": env.get("PUBLIC_BASE_URL", ""),
+            "stripe_secret_key": env.get("STRIPE_SECRET_KEY", ""),
+            "stripe_webhook_secret": env.get("STRIPE_WEBHOOK_SECRET", ""),
+            "stripe_api_base_url": env.get("STRIPE_API_BASE_URL", ""),
+            "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
+            "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+        }
+        known = {f.name for f in fields(cls)}
+        extra: dict[str, Any] = {}
+        for key, value in (overrides or {}).items():
+            if key in known:
+                values[key] = value
+            else:
+                extra[key] = value
+        settings = cls(**values, extra=extra)
+        return settings._with_defaults()._checked()
+
+    def _with_defaults(self) -> Settings:
+        if not self.database_url:
+            url = f"sqlite:///{INSTANCE_DIR / 'islandos.sqlite3'}"
+        elif self.database_url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + self.database_url.removeprefix("postgres://")
+        elif self.database_url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + self.database_url.removeprefix("postgresql://")
+        else:
+            url = self.database_url
+        updated = replace(self, database_url=url)
+        if self.env in ("development", "testing"):
+            updated = replace(
+                updated,
+                secret_key=self.secret_key or DEV_SECRET,
+                line_channel_secret=self.line_channel_secret or DEV_SECRET,
+                line_channel_access_token=self.line_channel_access_token or DEV_SECRET,
+                public_base_url=self.public_base_url or "http://127.0.0.1:5000",
+            )
+        return replace(updated, public_base_url=updated.public_base_url.rstrip("/"))
+
+    def _checked(self) -> Settings:
+        if self.env not in ("production", "development", "testing"):
+            raise SettingsError(
+                f"ISLANDOS_ENV must be production, development or testing, not {self.env!r}"
+            )
+        if self.env != "production":
+            return self
+        required = {
+            "SECRET_KEY": self.secret_key,
+            "LINE_CHANNEL_SECRET": self.line_channel_secret,
+            "LINE_CHANNEL_ACCESS_TOKEN": self.line_channel_access_token,
+            "PUBLIC_BASE_URL": self.public_base_url,
+        }
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise SettingsError(
+                "Missing required setting(s): " + ", ".join(missing)
+                + ". Set them in the environment (see the README's configuration table)."
+            )
+        if len(self.secret_key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters long.")
+        if not self.public_base_url.startswith("https://"):
+            raise SettingsError("PUBLIC_BASE_URL must start with https:// in production.")
+        return self
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc

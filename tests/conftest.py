@@ -1,0 +1,163 @@
+"""Fixtures: a database per run (SQLite, or PostgreSQL), the app, a fake LINE API, the clock."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.test import TestResponse
+
+import islandos.models  # noqa: F401
+from islandos import clock, create_app
+from islandos.db import Base, Database
+from islandos.extensions import IslandState, islandos_state
+from islandos.line.worker import Worker
+from tests.fakes.line_api import FakeLineApi
+from tests.support.databases import postgres_schema, sqlite_url, wants_postgres_suite
+from tests.support.webhook import body_of, sign
+
+CHANNEL_SECRET = "test-channel-secret"
+ACCESS_TOKEN = "test-access-token"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """The suite's database: SQLite by default, PostgreSQL when ISLANDOS_TEST_DATABASE=postgres."""
+    if wants_postgres_suite():
+        with postgres_schema() as url:
+            yield url
+    else:
+        with tempfile.TemporaryDirectory(prefix="islandos-") as directory:
+            yield sqlite_url(Path(directory))
+
+
+@pytest.fixture(scope="session")
+def schema(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+def _empty_tables(database: Database) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with database.engine.begin() as connection:
+        if database.is_postgres:
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def fake_line_server() -> Iterator[FakeLineApi]:
+    with FakeLineApi(channel_access_token=ACCESS_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_line(fake_line_server: FakeLineApi) -> FakeLineApi:
+    fake_line_server.reset()
+    return fake_line_server
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Callable[..., datetime]]:
+    """Freeze the clock (2026-11-25 09:00 JST by default); call it to move the time."""
+    clock.set_now(datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
+
+    def move(moment: datetime | None = None, **delta: float) -> datetime:
+        from datetime import timedelta
+        if moment is not None:
+            clock.set_now(moment)
+        else:
+            clock.advance(timedelta(**delta))
+        return clock.now()
+
+    yield move
+    clock.set_now(None)
+
+
+def app_overrides(database_url: str, fake_line: FakeLineApi, **extra: Any) -> dict[str, Any]:
+    return {
+        "env": "testing",
+        "database_url": database_url,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "line_channel_secret": CHANNEL_SECRET,
+        "line_channel_access_token": ACCESS_TOKEN,
+        "line_api_base_url": fake_line.base_url,
+        "line_data_api_base_url": fake_line.data_base_url,
+        "public_base_url": "https://island.example.jp",
+        "line_reply_timeout_seconds": 1.0,
+        "line_timeout_seconds": 1.0,
+        **extra,
+    }
+
+
+@pytest.fixture
+def app(schema: Database, database_url: str, fake_line: FakeLineApi) -> Iterator[Flask]:
+    application = create_app(app_overrides(database_url, fake_line))
+    yield application
+    islandos_state(application).db.dispose()
+    _empty_tables(schema)
+
+
+@pytest.fixture
+def state(app: Flask) -> IslandState:
+    return islandos_state(app)
+
+
+@pytest.fixture
+def db(state: IslandState) -> Database:
+    return state.db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def worker(state: IslandState) -> Worker:
+    return Worker(state.db, state.transport, state.jobs, worker_id="test-worker")
+
+
+class WebhookPoster:
+    """Posts webhook bodies to /callback the way LINE does: signed, with fresh reply tokens."""
+
+    def __init__(self, client: FlaskClient, fake_line: FakeLineApi) -> None:
+        self.client = client
+        self.fake_line = fake_line
+
+    def reply_token(self) -> str:
+        return self.fake_line.issue_reply_token()
+
+    def post(self, *events: dict[str, Any], signature: str | None = None,
+             body: bytes | None = None) -> TestResponse:
+        raw = body if body is not None else body_of(*events)
+        headers = {"X-Line-Signature": signature if signature is not None
+                   else sign(CHANNEL_SECRET, raw), "Content-Type": "application/json"}
+        return self.client.post("/callback", data=raw, headers=headers)
+
+    def replies(self) -> list[list[dict[str, Any]]]:
+        """The messages of every accepted reply so far."""
+        return [call.json["messages"] for call in self.fake_line.calls("/v2/bot/message/reply")
+                if call.json]
+
+    def last_reply(self) -> list[dict[str, Any]]:
+        replies = self.replies()
+        assert replies, "the bot sent no reply"
+        return replies[-1]
+
+
+@pytest.fixture
+def line(client: FlaskClient, fake_line: FakeLineApi) -> WebhookPoster:
+    return WebhookPoster(client, fake_line)

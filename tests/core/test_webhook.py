@@ -1,0 +1,151 @@
+"""POST /callback: signatures, limits, dedupe, standby, replies and their failures."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from islandos.models import OutboxMessage, Person, ReplyState, WebhookEvent
+from tests.fakes.line_api import FakeLineApi
+from tests.support.webhook import (
+    body_of,
+    follow_event,
+    group_event,
+    line_user_id,
+    sign,
+    sticker_event,
+    text_event,
+)
+
+USER = line_user_id(1)
+
+
+def count(db, model) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_missing_signature_is_refused_and_nothing_is_stored(line, db):
+    response = line.post(text_event(USER, "hello", line.reply_token()), signature="")
+    assert response.status_code == 400
+    assert count(db, WebhookEvent) == 0
+    assert count(db, Person) == 0
+
+
+def test_wrong_signature_is_refused_and_nothing_is_stored(line, db):
+    event = text_event(USER, "hello", line.reply_token())
+    response = line.post(event, signature=sign("another-secret", body_of(event)))
+    assert response.status_code == 400
+    assert b"Invalid signature" in response.data
+    assert count(db, WebhookEvent) == 0
+
+
+def test_console_verify_with_no_events_gets_200(line, db):
+    response = line.post()
+    assert response.status_code == 200
+    assert count(db, WebhookEvent) == 0
+
+
+def test_malformed_json_with_a_valid_signature_gets_400(line):
+    response = line.post(body=b"{not json")
+    assert response.status_code == 400
+    assert line.post(body=b'{"destination": "x"}').status_code == 400
+
+
+def test_body_over_the_limit_gets_413(line, db):
+    padding = "x" * 1_100_000
+    response = line.post(text_event(USER, padding[:10]), body=json.dumps(
+        {"events": [], "padding": padding}).encode())
+    assert response.status_code == 413
+    assert count(db, WebhookEvent) == 0
+
+
+def test_text_is_stored_once_and_answered_once_even_when_redelivered(line, db, fake_line):
+    event = text_event(USER, "こんにちは", line.reply_token())
+    assert line.post(event).status_code == 200
+    redelivered = {**event, "deliveryContext": {"isRedelivery": True}}
+    assert line.post(redelivered).status_code == 200
+    assert count(db, WebhookEvent) == 1
+    assert count(db, Person) == 1
+    assert len(fake_line.calls("/v2/bot/message/reply")) == 1
+    with db.transaction() as session:
+        row = session.scalars(select(WebhookEvent)).one()
+        assert row.reply_state == ReplyState.SENT
+
+
+def test_unknown_text_gets_a_short_help_in_japanese(line):
+    line.post(text_event(USER, "ほげほげ", line.reply_token()))
+    reply = line.last_reply()
+    assert reply[0]["type"] == "text"
+    assert "よくわかりませんでした" in reply[0]["text"]
+
+
+def test_standby_events_are_recorded_but_not_answered(line, db, fake_line):
+    event = {**text_event(USER, "help", line.reply_token()), "mode": "standby"}
+    assert line.post(event).status_code == 200
+    assert count(db, WebhookEvent) == 1
+    assert fake_line.calls("/v2/bot/message/reply") == []
+
+
+def test_unknown_event_types_are_ignored(line, db, fake_line):
+    event = {**follow_event(USER), "type": "somethingNew"}
+    assert line.post(event).status_code == 200
+    assert count(db, WebhookEvent) == 1
+    assert fake_line.calls("/v2/bot/message/reply") == []
+
+
+def test_sticker_gets_a_polite_answer(line):
+    line.post(sticker_event(USER, line.reply_token()))
+    assert "ありがとうございます" in line.last_reply()[0]["text"]
+
+
+def test_group_join_says_the_bot_works_in_one_to_one_chats(line):
+    line.post(group_event("join", "C" + "a" * 32, line.reply_token()))
+    assert "1対1" in line.last_reply()[0]["text"]
+
+
+def test_an_expired_reply_token_becomes_a_push_through_the_outbox(line, db, fake_line, worker):
+    token = line.reply_token()
+    fake_line.expire_reply_token(token)
+    assert line.post(text_event(USER, "ほげ", token)).status_code == 200
+    with db.transaction() as session:
+        assert session.scalars(select(WebhookEvent)).one().reply_state == ReplyState.PUSHED
+        push = session.scalars(select(OutboxMessage)).one()
+        assert push.recipients == [USER]
+    worker.run_once()
+    pushes = fake_line.calls("/v2/bot/message/push")
+    assert len(pushes) == 1
+    assert pushes[0].json["to"] == USER
+
+
+def test_a_reply_that_may_have_gone_through_is_not_sent_again(line, db, fake_line):
+    fake_line.script("/v2/bot/message/reply", 200, {}, delay=1.5, accept=True)
+    assert line.post(text_event(USER, "ほげ", line.reply_token())).status_code == 200
+    with db.transaction() as session:
+        assert session.scalars(select(WebhookEvent)).one().reply_state == ReplyState.UNKNOWN
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_line_failing_does_not_fail_the_webhook(line, db, fake_line):
+    fake_line.script("/v2/bot/message/reply", 500)
+    assert line.post(text_event(USER, "ほげ", line.reply_token())).status_code == 200
+    assert count(db, WebhookEvent) == 1
+
+
+def test_a_database_failure_answers_500_so_line_redelivers(line, db, monkeypatch):
+    db.engine.dispose()
+    monkeypatch.setattr(db, "sessions", _broken_sessions)
+    response = line.post(text_event(USER, "ほげ", line.reply_token()))
+    assert response.status_code == 500
+
+
+def _broken_sessions():
+    from sqlalchemy.exc import OperationalError
+    raise OperationalError("SELECT 1", {}, Exception("database is down"))
+
+
+def test_fake_line_sees_a_bearer_token(line, fake_line: FakeLineApi):
+    line.post(text_event(USER, "ほげ", line.reply_token()))
+    call = fake_line.calls("/v2/bot/message/reply")[0]
+    assert call.headers["authorization"] == "Bearer test-access-token"
