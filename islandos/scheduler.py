@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -12,7 +13,20 @@ from sqlalchemy.orm import Session
 from islandos.clock import now
 from islandos.models.jobs import Job, JobStatus
 
-JobHandler = Callable[[Session, dict[str, Any]], None]
+if TYPE_CHECKING:
+    from islandos.line.gateway import LineTransport
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job gets: its own transaction, its payload, and (for rich menus) the transport."""
+
+    session: Session
+    payload: dict[str, Any]
+    transport: LineTransport
+
+
+JobHandler = Callable[[JobContext], None]
 
 
 class UnknownJobKind(LookupError):

@@ -21,7 +21,7 @@ from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person, Status
 from islandos.models.system import SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
-from islandos.scheduler import JobRegistry
+from islandos.scheduler import JobContext, JobRegistry
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ class Worker:
             with self.db.transaction() as session:
                 job = session.get(Job, job_id)
                 assert job is not None
-                self.jobs.get(job.kind)(session, dict(job.payload))
+                self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport))
                 job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
             report.jobs_done += 1
         except Exception as exc:
