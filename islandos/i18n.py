@@ -78,3 +78,8 @@ def format_day(moment: datetime, language: str) -> str:
     if normalize_language(language) == "ja":
         return babel_format_date(local.date(), "y年M月d日(E)", locale="ja")
     return babel_format_date(local.date(), "EEE, MMM d, y", locale="en")
+
+
+def N_(msgid: str) -> str:  # noqa: N802  (the gettext convention for "mark, translate later")
+    """Mark text for the catalogs where it is translated later (e.g. help labels)."""
+    return msgid

@@ -41,6 +41,39 @@ def enqueue_push(
     return row
 
 
+def enqueue_multicast_batch(
+    session: Session,
+    recipients: Sequence[str],
+    messages: Sequence[Message],
+    *,
+    priority: int = Priority.NORMAL,
+    not_after: datetime | None = None,
+    source: str | None = None,
+    checked: bool = False,
+) -> int:
+    """Add one multicast of 1–500 recipients (no flush needed) and return its outbox id.
+
+    For callers that link their own rows to the batch (a notice's deliveries). With
+    checked=True the messages were already passed through check_messages by the caller.
+    """
+    if not 1 <= len(recipients) <= MAX_MULTICAST_RECIPIENTS:
+        raise ValueError(f"a multicast takes 1 to {MAX_MULTICAST_RECIPIENTS} recipients")
+    created = now()
+    row_id = session.execute(
+        insert(OutboxMessage).returning(OutboxMessage.id),
+        [{
+            "kind": "multicast", "recipients": list(recipients),
+            "recipient_count": len(recipients),
+            "messages": list(messages) if checked else check_messages(messages),
+            # Batches of one notice are independent: several workers may send them at once.
+            "retry_key": str(uuid.uuid4()), "priority": priority, "order_key": None,
+            "not_after": not_after, "source": source, "status": OutboxStatus.PENDING,
+            "attempts": 0, "next_attempt_at": created, "created_at": created,
+        }],
+    ).scalar_one()
+    return int(row_id)
+
+
 def enqueue_multicast(
     session: Session,
     recipients: Iterable[str],

@@ -123,10 +123,23 @@ class Worker:
             claimed = self._claim_outbox()
             if not claimed:
                 break
-            for message_id in claimed:
+            for position, message_id in enumerate(claimed):
                 if self._send(message_id, report) in (Outcome.MONTHLY_LIMIT, Outcome.UNAUTHORIZED):
+                    self._release(claimed[position + 1:])
                     break
         return report
+
+    def _release(self, message_ids: list[int]) -> None:
+        """Give back rows claimed but not tried (sending just paused)."""
+        if not message_ids:
+            return
+        with self.db.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids),
+                       OutboxMessage.status == OutboxStatus.SENDING)
+                .values(status=OutboxStatus.PENDING, lease_until=None)
+            )
 
     def _heartbeat(self) -> None:
         with self.db.transaction() as session:

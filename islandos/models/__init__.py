@@ -1,7 +1,9 @@
 """Every model, imported so that Base.metadata knows all tables."""
 
+from islandos.models.admin import AdminLineLinkCode, AdminUser
 from islandos.models.audit import AuditEntry
 from islandos.models.jobs import Job, JobStatus
+from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.recordings import RecordedMessage
@@ -9,11 +11,16 @@ from islandos.models.system import SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
 
 __all__ = [
+    "AdminLineLinkCode",
+    "AdminUser",
     "AuditEntry",
     "District",
     "FamilyLink",
     "Job",
     "JobStatus",
+    "Notice",
+    "NoticeDelivery",
+    "NoticeImage",
     "OutboxMessage",
     "OutboxStatus",
     "Person",

@@ -7,9 +7,11 @@ import re
 import struct
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
+from linebot.v3.messaging import Message, RichMenuArea
 from pydantic.v1 import ValidationError
 
 MAX_MESSAGES = 5
@@ -324,28 +326,27 @@ def check_message(message: Any, prop: str) -> list[Detail]:
     return errors
 
 
-def check_messages(messages: Any, message_model: Any) -> None:
-    """Count, LINE limits, then each message's SDK model (subtypes too); raises `BodyErrors`."""
+def check_messages(messages: Any) -> None:
+    """Count, then LINE's limits and the SDK model (subtypes too) of each message."""
     if not isinstance(messages, list) or not 1 <= len(messages) <= MAX_MESSAGES:
-        raise BodyErrors(
-            [
-                Detail(
-                    f"Size must be between 1 and {MAX_MESSAGES} (messages per request)", "messages"
-                )
-            ]
-        )
+        rule = f"Size must be between 1 and {MAX_MESSAGES} (messages per request)"
+        raise BodyErrors([Detail(rule, "messages")])
     errors: list[Detail] = []
     for i, message in enumerate(messages):
-        errors += check_message(message, f"messages[{i}]")
+        errors += _message_errors(json.dumps(message, separators=(",", ":")), i)
     if errors:
         raise BodyErrors(errors)
-    for i, message in enumerate(messages):
-        try:
-            validate_model(message_model, message, f"messages[{i}]")
-        except BodyErrors as exc:
-            errors += exc.details
-    if errors:
-        raise BodyErrors(errors)
+
+
+@lru_cache(maxsize=4096)  # pydantic is slow on big Flex messages, and bots repeat themselves
+def _message_errors(message_json: str, index: int) -> tuple[Detail, ...]:
+    message, prop = json.loads(message_json), f"messages[{index}]"
+    errors = check_message(message, prop)
+    try:
+        validate_model(Message, message, prop)
+    except BodyErrors as exc:
+        errors += exc.details
+    return tuple(errors)
 
 
 def check_richmenu(body: dict[str, Any]) -> None:
@@ -388,6 +389,10 @@ def check_richmenu(body: dict[str, Any]) -> None:
         errors += check_action(
             _as_dict(area).get("action"), f"areas[{i}].action", MAX_LABEL, label_required=False
         )
+        try:
+            validate_model(RichMenuArea, area, f"areas[{i}]")
+        except BodyErrors as exc:
+            errors += exc.details
     if errors:
         raise BodyErrors(errors)
 

@@ -1,0 +1,63 @@
+"""Dashboard accounts of the island office, and one-time codes that link one to a LINE account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from islandos.clock import now
+from islandos.db import Base
+
+
+class AdminRole:
+    ADMIN = "admin"  # everything, accounts and settings
+    EDITOR = "editor"  # content: notices, events, spots
+    VIEWER = "viewer"  # read only
+    ALL = (ADMIN, EDITOR, VIEWER)
+    RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=AdminRole.VIEWER)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
+    # The last accepted TOTP time step: a code is never accepted twice.
+    totp_last_step: Mapped[int | None]
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    # The admin's own LINE account (a Person), so features can offer admin actions in chat.
+    line_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def rank(self) -> int:
+        return AdminRole.RANK.get(self.role, 0)
+
+    def at_least(self, role: str) -> bool:
+        return self.rank >= AdminRole.RANK[role]
+
+
+class AdminLineLinkCode(Base):
+    """A short-lived code an admin types in LINE to link that LINE account (stored hashed)."""
+
+    __tablename__ = "admin_line_link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)

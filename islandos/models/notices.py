@@ -1,0 +1,130 @@
+"""Notices (お知らせ): what the office sends, to whom it went, and who confirmed it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from islandos.clock import now
+from islandos.db import Base
+
+
+class NoticeStatus:
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"  # waiting for its time (or, for a weekly series, its next weekday)
+    SENDING = "sending"
+    SENT = "sent"  # handed to the outbox in the same transaction as this status
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    ALL = (DRAFT, SCHEDULED, SENDING, SENT, WITHDRAWN, CANCELLED)
+
+
+class NoticePriority:
+    NORMAL = "normal"
+    IMPORTANT = "important"
+    EMERGENCY = "emergency"
+    ALL = (NORMAL, IMPORTANT, EMERGENCY)
+    NEEDS_CONFIRMATION = (IMPORTANT, EMERGENCY)
+
+
+class AudienceKind:
+    EVERYONE = "everyone"
+    ISLANDERS = "islanders"
+    DISTRICTS = "districts"
+    TOURISTS = "tourists"
+    FAMILY = "family"
+    ALL = (EVERYONE, ISLANDERS, DISTRICTS, TOURISTS, FAMILY)
+
+
+class NoticeImage(Base):
+    """An uploaded picture, resized to a JPEG and kept in the database (survives a redeploy)."""
+
+    __tablename__ = "notice_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable, in the URL
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+    __table_args__ = (
+        # A weekly series creates one notice per occurrence, never two for the same time.
+        UniqueConstraint("series_id", "send_at"),
+        Index("ix_notices_archive", "status", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_ja: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    body_en: Mapped[str | None] = mapped_column(Text)
+    image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notice_images.id", ondelete="SET NULL"))
+    audience_kind: Mapped[str] = mapped_column(String(16))
+    audience_district_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    tourist_days: Mapped[int | None]
+    # Tourists registered at or after this moment were the audience (sent_at - tourist_days).
+    audience_since: Mapped[datetime | None]
+    priority: Mapped[str] = mapped_column(String(16), default=NoticePriority.NORMAL)
+    status: Mapped[str] = mapped_column(String(16), default=NoticeStatus.DRAFT)
+    send_at: Mapped[datetime | None]
+    repeat_weekdays: Mapped[str | None] = mapped_column(String(7))  # "024" = Mon, Wed, Fri
+    repeat_until: Mapped[date | None] = mapped_column(Date)
+    not_after: Mapped[datetime | None]
+    reminder_hours: Mapped[int] = mapped_column(default=24)  # 0: no reminder
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="SET NULL"), index=True)
+    correction_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="SET NULL"))
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    sent_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    @property
+    def is_series(self) -> bool:
+        return bool(self.repeat_weekdays)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.priority in NoticePriority.NEEDS_CONFIRMATION
+
+    def title_for(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en and self.body_en else self.title
+
+    def body_for(self, language: str) -> str:
+        return self.body_en if language == "en" and self.title_en and self.body_en else self.body_ja
+
+
+class NoticeDelivery(Base):
+    """One recipient of one notice: the batch that carried it, and their confirmation.
+
+    When a person's data is erased the row stays with person_id NULL: counts stay, the link
+    to the person goes.
+    """
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (UniqueConstraint("notice_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    district_id: Mapped[int | None]  # the district when sent, for per-district counts
+    language: Mapped[str] = mapped_column(String(8))
+    is_family: Mapped[bool] = mapped_column(default=False)  # a family copy of an emergency
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL"), index=True)
+    confirmed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)

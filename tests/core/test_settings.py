@@ -1,0 +1,63 @@
+"""Settings: read once, defaults for development, a clear stop for production gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from islandos import create_app
+from islandos.settings import Settings, SettingsError
+
+
+def test_production_names_every_missing_setting():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({})
+    message = str(error.value)
+    for name in ("SECRET_KEY", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
+                 "PUBLIC_BASE_URL"):
+        assert name in message
+
+
+def test_production_is_the_default_and_needs_https():
+    env = {"SECRET_KEY": "s" * 40, "LINE_CHANNEL_SECRET": "c", "LINE_CHANNEL_ACCESS_TOKEN": "t",
+           "PUBLIC_BASE_URL": "http://island.example"}
+    with pytest.raises(SettingsError, match="https"):
+        Settings.from_env(env)
+    settings = Settings.from_env({**env, "PUBLIC_BASE_URL": "https://island.example/"})
+    assert settings.env == "production"
+    assert settings.public_base_url == "https://island.example"
+    assert settings.database_url.startswith("sqlite:///")
+    assert not settings.stripe_enabled
+
+
+def test_heroku_style_postgres_urls_are_accepted():
+    settings = Settings.from_env({"ISLANDOS_ENV": "development",
+                                  "DATABASE_URL": "postgres://u:p@db:5432/island"})
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/island"
+
+
+def test_development_runs_without_any_account():
+    settings = Settings.from_env({"ISLANDOS_ENV": "development"})
+    assert settings.is_development
+    assert settings.line_channel_secret and settings.secret_key
+
+
+def test_an_unknown_environment_name_is_refused():
+    with pytest.raises(SettingsError, match="ISLANDOS_ENV"):
+        Settings.from_env({"ISLANDOS_ENV": "staging"})
+
+
+def test_proxy_fix_trusts_forwarded_headers_only_when_told(database_url, fake_line):
+    from tests.conftest import app_overrides
+    app = create_app(app_overrides(database_url, fake_line, proxy_fix_hops=1))
+
+    @app.get("/_scheme")
+    def scheme() -> str:
+        from flask import request
+        return request.scheme
+
+    client = app.test_client()
+    assert client.get("/_scheme", headers={"X-Forwarded-Proto": "https"}).data == b"https"
+    plain = create_app(app_overrides(database_url, fake_line))
+    plain.add_url_rule("/_scheme", view_func=scheme)
+    assert plain.test_client().get("/_scheme",
+                                   headers={"X-Forwarded-Proto": "https"}).data == b"http"
