@@ -56,7 +56,10 @@ def translator(language: str) -> Translator:
                 continue
             key = message.id[0] if isinstance(message.id, tuple | list) else message.id
             value = message.string
-            messages[key] = tuple(value) if isinstance(value, tuple | list) else value
+            if isinstance(value, tuple | list):
+                messages[key] = tuple(value)
+            elif value:
+                messages[key] = value
     return Translator(language, messages)
 
 
@@ -80,6 +83,6 @@ def format_day(moment: datetime, language: str) -> str:
     return babel_format_date(local.date(), "EEE, MMM d, y", locale="en")
 
 
-def N_(msgid: str) -> str:  # noqa: N802  (the gettext convention for "mark, translate later")
+def N_(msgid: str) -> str:
     """Mark text for the catalogs where it is translated later (e.g. help labels)."""
     return msgid

@@ -24,7 +24,8 @@ def quota() -> None:
     limit = figures.get("limit")
     used = figures.get("used") or 0
     if figures.get("type") == "limited" and limit is not None:
-        click.echo(f"quota: {limit} messages this month; used {used}; left {int(limit) - int(used)}")
+        left = int(limit) - int(used)
+        click.echo(f"quota: {limit} messages this month; used {used}; left {left}")
     else:
         click.echo(f"quota: no monthly limit ({figures.get('type')}); used {used}")
     with state.db.transaction() as session:

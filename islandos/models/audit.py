@@ -17,7 +17,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=now, index=True)
-    actor: Mapped[str] = mapped_column(String(80), index=True)  # "admin:3", "line:person:7", "cli", "system"
+    # "admin:3", "line:person:7", "cli", "system"
+    actor: Mapped[str] = mapped_column(String(80), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)  # "person.role_changed"
     target: Mapped[str | None] = mapped_column(String(80), index=True)  # "person:7"
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

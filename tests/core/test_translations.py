@@ -37,7 +37,8 @@ def test_every_japanese_text_has_an_english_translation():
 
 
 def test_japanese_is_the_source_and_unknown_languages_fall_back_to_it():
-    assert gettext("ja", "ご用件を下のボタンから選んでください。") == "ご用件を下のボタンから選んでください。"
+    prompt = "ご用件を下のボタンから選んでください。"
+    assert gettext("ja", prompt) == prompt
     assert gettext("fr", "ご用件を下のボタンから選んでください。").startswith("ご用件")
     assert gettext("en", "ご用件を下のボタンから選んでください。").startswith("What would")
 

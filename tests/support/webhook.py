@@ -23,7 +23,8 @@ def new_event_id() -> str:
 
 
 def sign(channel_secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()
+    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 def _base(event_type: str, user_id: str, reply_token: str | None, **extra: Any) -> dict[str, Any]:
