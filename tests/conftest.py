@@ -145,7 +145,9 @@ class WebhookPoster:
         raw = body if body is not None else body_of(*events)
         headers = {"X-Line-Signature": signature if signature is not None
                    else sign(CHANNEL_SECRET, raw), "Content-Type": "application/json"}
-        return self.client.post("/callback", data=raw, headers=headers)
+        response = self.client.post("/callback", data=raw, headers=headers)
+        response.close()  # as a WSGI server does once the answer is sent: the replies go out
+        return response
 
     def replies(self) -> list[list[dict[str, Any]]]:
         """The messages of every accepted reply so far."""

@@ -54,15 +54,21 @@ class Inbox:
         self.transport = transport
         self.settings = settings
 
-    def handle(self, raw: dict[str, Any]) -> None:
-        """Process one event end to end. Database errors propagate (LINE should redeliver)."""
+    def handle(self, raw: dict[str, Any]) -> PendingReply | None:
+        """Store and answer one event in its own transaction; return the reply still to send.
+
+        Database errors propagate: the webhook then answers 500 and LINE redelivers.
+        """
         try:
             event = LineEvent.from_json(raw)
         except MalformedEvent as exc:
             log.warning("skipped malformed event: %s", exc)
-            return
-        reply = self._commit(event)
-        if reply is not None:
+            return None
+        return self._commit(event)
+
+    def send_replies(self, replies: list[PendingReply]) -> None:
+        """Send committed replies at once (reply tokens expire); never raises."""
+        for reply in replies:
             self._reply(reply)
 
     def _commit(self, event: LineEvent) -> PendingReply | None:

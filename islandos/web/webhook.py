@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, make_response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from islandos.extensions import islandos_state
-from islandos.line.inbox import signature_is_valid
+from islandos.line.inbox import PendingReply, signature_is_valid
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger("islandos.webhook")
@@ -20,7 +20,7 @@ def _plain(message: str, status: int) -> tuple[str, int, dict[str, str]]:
 
 
 @bp.post("/callback")
-def callback() -> tuple[str, int, dict[str, str]]:
+def callback() -> Response | tuple[str, int, dict[str, str]]:
     state = islandos_state(current_app)
     limit = state.settings.webhook_max_bytes
     if request.content_length is not None and request.content_length > limit:
@@ -39,11 +39,21 @@ def callback() -> tuple[str, int, dict[str, str]]:
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list):
         return _plain("Missing events list", 400)
+    replies: list[PendingReply] = []
+    answer = _plain("OK", 200)
     for raw in events:
         try:
-            state.inbox.handle(raw)
+            reply = state.inbox.handle(raw)
         except SQLAlchemyError:
             log.exception("database error; LINE will redeliver event=%s",
                           raw.get("webhookEventId") if isinstance(raw, dict) else None)
-            return _plain("Temporarily unavailable", 500)
-    return _plain("OK", 200)
+            answer = _plain("Temporarily unavailable", 500)
+            break
+        if reply is not None:
+            replies.append(reply)
+    response = make_response(answer)
+    if replies:
+        # LINE gets its answer first; the replies go out the moment the response is sent,
+        # so a slow LINE API never holds the webhook.
+        response.call_on_close(lambda: state.inbox.send_replies(replies))
+    return response

@@ -149,3 +149,24 @@ def test_fake_line_sees_a_bearer_token(line, fake_line: FakeLineApi):
     line.post(text_event(USER, "ほげ", line.reply_token()))
     call = fake_line.calls("/v2/bot/message/reply")[0]
     assert call.headers["authorization"] == "Bearer test-access-token"
+
+
+def test_line_gets_its_answer_before_the_reply_is_sent(client, line, fake_line):
+    event = text_event(USER, "ほげ", line.reply_token())
+    body = body_of(event)
+    from tests.conftest import CHANNEL_SECRET
+    response = client.post("/callback", data=body,
+                           headers={"X-Line-Signature": sign(CHANNEL_SECRET, body)})
+    assert response.status_code == 200
+    assert fake_line.calls("/v2/bot/message/reply") == []  # a slow LINE API cannot hold us
+    response.close()
+    assert len(fake_line.calls("/v2/bot/message/reply")) == 1
+
+
+def test_each_event_has_its_own_transaction_and_reply(line, db, fake_line):
+    first = text_event(USER, "ほげ", line.reply_token())
+    second = text_event(line_user_id(2), "help", line.reply_token())
+    assert line.post(first, second).status_code == 200
+    assert count(db, WebhookEvent) == 2
+    replied_to = {c.json["replyToken"] for c in fake_line.calls("/v2/bot/message/reply")}
+    assert replied_to == {first["replyToken"], second["replyToken"]}
