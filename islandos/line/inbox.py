@@ -9,14 +9,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.db import Database
 from islandos.line.events import LineEvent, MalformedEvent
 from islandos.line.gateway import LineTransport, Outcome
-from islandos.line.messages import Message
+from islandos.i18n import gettext
+from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
 from islandos.line.router import Context, Router
 from islandos.models.outbox import Priority
@@ -25,6 +26,8 @@ from islandos.services.people import person_for_line_user
 from islandos.settings import Settings
 
 log = logging.getLogger("islandos.webhook")
+
+HANDLER_FAILED = "申し訳ありません。うまく処理できませんでした。少し時間をおいて、もう一度お試しください。"
 
 
 def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) -> bool:
@@ -72,39 +75,58 @@ class Inbox:
             self._reply(reply)
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
-        extra = {"event_id": event.webhook_event_id, "line_user_id": event.user_id}
+        with self.db.transaction() as session:
+            row = self._record_once(session, event)
+            if row is None:
+                log.info("duplicate event skipped event=%s user=%s redelivery=%s",
+                         event.webhook_event_id, event.user_id, event.is_redelivery)
+                return None
+            if event.mode != "active":
+                log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
+                         event.user_id)
+                return None
+            messages = self._dispatch(session, event)
+            if not messages or not event.reply_token:
+                return None
+            row.reply_state = ReplyState.PENDING
+            session.flush()
+            return PendingReply(row.id, event.webhook_event_id, event.user_id,
+                                event.reply_token, messages)
+
+    @staticmethod
+    def _record_once(session: Session, event: LineEvent) -> WebhookEvent | None:
+        """Store the event; None if its webhookEventId was already processed."""
+        row = WebhookEvent(
+            webhook_event_id=event.webhook_event_id, event_type=event.type,
+            line_user_id=event.user_id, mode=event.mode, is_redelivery=event.is_redelivery,
+            occurred_at=event.timestamp, received_at=now(),
+        )
         try:
-            with self.db.transaction() as session:
-                row = WebhookEvent(
-                    webhook_event_id=event.webhook_event_id, event_type=event.type,
-                    line_user_id=event.user_id, mode=event.mode,
-                    is_redelivery=event.is_redelivery, occurred_at=event.timestamp,
-                    received_at=now(),
-                )
+            with session.begin_nested():
                 session.add(row)
-                session.flush()
-                if event.mode != "active":
-                    log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
-                             event.user_id, extra=extra)
-                    return None
-                messages = self._dispatch(session, event)
-                if not messages or not event.reply_token:
-                    return None
-                row.reply_state = ReplyState.PENDING
-                session.flush()
-                return PendingReply(row.id, event.webhook_event_id, event.user_id,
-                                    event.reply_token, messages)
         except IntegrityError:
-            log.info("duplicate event skipped event=%s user=%s redelivery=%s",
-                     event.webhook_event_id, event.user_id, event.is_redelivery, extra=extra)
             return None
+        return row
 
     def _dispatch(self, session: Session, event: LineEvent) -> list[Message]:
         person = person_for_line_user(session, event.user_id) if event.is_one_to_one and \
             event.user_id else None
         context = Context(session=session, event=event, person=person, settings=self.settings,
                           now=now(), router=self.router)
-        messages = self.router.dispatch(context)
+        try:
+            with session.begin_nested():
+                messages = check_messages(found) if (found := self.router.dispatch(context)) \
+                    else []
+        except SQLAlchemyError:
+            raise
+        except Exception:
+            # A bug in one handler must not make LINE redeliver the event forever: its changes
+            # are rolled back, the event stays recorded, and the user gets an apology.
+            log.exception("handler failed event=%s user=%s type=%s", event.webhook_event_id,
+                          event.user_id, event.type)
+            if not event.is_one_to_one:
+                return []
+            return [text(gettext(context.language, HANDLER_FAILED))]
         log.info("event handled event=%s user=%s type=%s replies=%d", event.webhook_event_id,
                  event.user_id, event.type, len(messages))
         return messages

@@ -170,3 +170,22 @@ def test_each_event_has_its_own_transaction_and_reply(line, db, fake_line):
     assert count(db, WebhookEvent) == 2
     replied_to = {c.json["replyToken"] for c in fake_line.calls("/v2/bot/message/reply")}
     assert replied_to == {first["replyToken"], second["replyToken"]}
+
+
+def test_a_failing_handler_rolls_back_its_changes_and_apologises(app, line, db, fake_line):
+    from islandos.extensions import islandos_state
+    from islandos.models import District
+
+    def broken(context):
+        context.session.add(District(code="half-done", name_ja="途中", name_en="half"))
+        context.session.flush()
+        raise RuntimeError("bug")
+
+    islandos_state(app).router.text("壊れた")(broken)
+    event = text_event(USER, "壊れた", line.reply_token())
+    assert line.post(event).status_code == 200
+    assert "申し訳ありません" in line.last_reply()[0]["text"]
+    assert count(db, District) == 0
+    assert count(db, WebhookEvent) == 1
+    assert line.post(event).status_code == 200  # a redelivery changes nothing
+    assert len(fake_line.calls("/v2/bot/message/reply")) == 1
