@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.db import Database
+from islandos.i18n import N_, gettext
 from islandos.line.events import LineEvent, MalformedEvent
 from islandos.line.gateway import LineTransport, Outcome
-from islandos.i18n import gettext
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
 from islandos.line.router import Context, Router
@@ -27,7 +27,9 @@ from islandos.settings import Settings
 
 log = logging.getLogger("islandos.webhook")
 
-HANDLER_FAILED = "申し訳ありません。うまく処理できませんでした。少し時間をおいて、もう一度お試しください。"
+HANDLER_FAILED = N_(
+    "申し訳ありません。うまく処理できませんでした。少し時間をおいて、もう一度お試しください。"
+)
 
 
 def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) -> bool:
