@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from islandos.demo_island import seed_island
+
 Seeder = Callable[[Session], list[str]]
 
 
 def seeders() -> list[Seeder]:
     """Feature seeders in the order they build on each other."""
-    return []
+    return [seed_island]
 
 
 def seed_demo(session: Session) -> list[str]:

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from islandos.cli.registration import richmenu
 from islandos.extensions import islandos_state
 from islandos.line.worker import active_pause, resume_sending
 
@@ -41,3 +42,6 @@ def resume() -> None:
     with islandos_state(current_app).db.transaction() as session:
         lifted = resume_sending(session)
     click.echo("sending resumed" if lifted else "sending was not paused")
+
+
+group.add_command(richmenu)  # islandos line richmenu deploy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -19,6 +20,8 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
 )
 
 from islandos.db import Database
@@ -62,6 +65,28 @@ class LineTransport(Protocol):
     ) -> SendResult: ...
 
     def quota(self) -> dict[str, Any]: ...
+
+    # Rich menus (used by `islandos line richmenu deploy` and the worker's link jobs).
+
+    def create_rich_menu(self, body: dict[str, Any]) -> str: ...
+
+    def upload_rich_menu_image(self, menu_id: str, data: bytes, content_type: str) -> None: ...
+
+    def set_default_rich_menu(self, menu_id: str) -> None: ...
+
+    def delete_rich_menu(self, menu_id: str) -> SendResult: ...
+
+    def list_rich_menus(self) -> list[dict[str, Any]]: ...
+
+    def link_rich_menu(self, user_id: str, menu_id: str) -> SendResult: ...
+
+    def link_rich_menu_to_users(self, user_ids: Sequence[str], menu_id: str) -> SendResult: ...
+
+    def unlink_rich_menu(self, user_id: str) -> SendResult: ...
+
+
+class RichMenuError(RuntimeError):
+    """LINE refused or failed a rich-menu request that deploying cannot do without."""
 
 
 def classify_http_error(status: int, body: str) -> Outcome:
@@ -158,6 +183,65 @@ class LineApiTransport:
         used = self.api.get_message_quota_consumption(_request_timeout=self.timeout)
         return {"type": limit.type, "limit": limit.value, "used": used.total_usage}
 
+    # Rich menus ----------------------------------------------------------------------------
+
+    def _required(self, what: str, result: SendResult) -> None:
+        if not result.accepted:
+            raise RichMenuError(f"{what}: {result.status or '-'} {result.detail}".strip())
+
+    def create_rich_menu(self, body: dict[str, Any]) -> str:
+        request = RichMenuRequest.from_dict(body)
+        created: list[str] = []
+
+        def call() -> Any:
+            response = self.api.create_rich_menu_with_http_info(
+                request, _request_timeout=self.timeout)
+            created.append(response.data.rich_menu_id)
+            return response
+
+        self._required("create rich menu", self._call("create rich menu", call))
+        return created[0]
+
+    def upload_rich_menu_image(self, menu_id: str, data: bytes, content_type: str) -> None:
+        # The SDK ignores _content_type for this call: the header has to be given explicitly.
+        self._required("upload rich menu image", self._call(
+            "upload rich menu image", lambda: self.blob_api.set_rich_menu_image_with_http_info(
+                menu_id, data, _headers={"Content-Type": content_type},
+                _request_timeout=(2.0, max(self.timeout[1], 20.0)))))
+
+    def set_default_rich_menu(self, menu_id: str) -> None:
+        self._required("set default rich menu", self._call(
+            "set default rich menu", lambda: self.api.set_default_rich_menu_with_http_info(
+                menu_id, _request_timeout=self.timeout)))
+
+    def delete_rich_menu(self, menu_id: str) -> SendResult:
+        return self._call("delete rich menu", lambda: self.api.delete_rich_menu_with_http_info(
+            menu_id, _request_timeout=self.timeout))
+
+    def list_rich_menus(self) -> list[dict[str, Any]]:
+        try:
+            response = self.api.get_rich_menu_list(_request_timeout=self.timeout)
+        except ApiException as exc:
+            raise RichMenuError(f"list rich menus: {exc.status} {_error_detail(exc.body)}") from exc
+        return [{"richMenuId": menu.rich_menu_id, "name": menu.name}
+                for menu in response.richmenus or []]
+
+    def link_rich_menu(self, user_id: str, menu_id: str) -> SendResult:
+        api = self.api
+        return self._call("link rich menu", lambda: api.link_rich_menu_id_to_user_with_http_info(
+            user_id, menu_id, _request_timeout=self.timeout))
+
+    def link_rich_menu_to_users(self, user_ids: Sequence[str], menu_id: str) -> SendResult:
+        request = RichMenuBulkLinkRequest(richMenuId=menu_id, userIds=list(user_ids))
+        api = self.api
+        return self._call("bulk link rich menu", lambda: (
+            api.link_rich_menu_id_to_users_with_http_info(request, _request_timeout=self.timeout)))
+
+    def unlink_rich_menu(self, user_id: str) -> SendResult:
+        api, timeout = self.api, self.timeout
+        return self._call("unlink rich menu", lambda: (
+            api.unlink_rich_menu_id_from_user_with_http_info(user_id, _request_timeout=timeout)))
+
 
 class RecordingTransport:
     """Development stand-in for LINE: checks every request as LINE would and records it."""
@@ -194,6 +278,47 @@ class RecordingTransport:
 
     def quota(self) -> dict[str, Any]:
         return {"type": "none", "limit": None, "used": 0}
+
+    # Rich menus: recorded as via="richmenu" rows (user "all" for channel-wide changes).
+
+    def _record_menu(self, user_id: str, payload: dict[str, Any]) -> None:
+        with self.db.transaction() as session:
+            session.add(RecordedMessage(line_user_id=user_id, via="richmenu", payload=payload))
+
+    def create_rich_menu(self, body: dict[str, Any]) -> str:
+        RichMenuRequest.from_dict(body)
+        menu_id = "richmenu-" + uuid.uuid4().hex
+        self._record_menu("all", {"op": "create", "richMenuId": menu_id, "name": body["name"]})
+        return menu_id
+
+    def upload_rich_menu_image(self, menu_id: str, data: bytes, content_type: str) -> None:
+        self._record_menu("all", {"op": "upload", "richMenuId": menu_id, "bytes": len(data),
+                                  "contentType": content_type})
+
+    def set_default_rich_menu(self, menu_id: str) -> None:
+        self._record_menu("all", {"op": "default", "richMenuId": menu_id})
+
+    def delete_rich_menu(self, menu_id: str) -> SendResult:
+        self._record_menu("all", {"op": "delete", "richMenuId": menu_id})
+        return SendResult(Outcome.ACCEPTED, 200)
+
+    def list_rich_menus(self) -> list[dict[str, Any]]:
+        return []
+
+    def link_rich_menu(self, user_id: str, menu_id: str) -> SendResult:
+        self._record_menu(user_id, {"op": "link", "richMenuId": menu_id})
+        return SendResult(Outcome.ACCEPTED, 200)
+
+    def link_rich_menu_to_users(self, user_ids: Sequence[str], menu_id: str) -> SendResult:
+        if not 1 <= len(user_ids) <= 500:
+            return SendResult(Outcome.REFUSED, 400, "bulk link takes 1 to 500 users")
+        for user_id in user_ids:
+            self._record_menu(user_id, {"op": "link", "richMenuId": menu_id})
+        return SendResult(Outcome.ACCEPTED, 202)
+
+    def unlink_rich_menu(self, user_id: str) -> SendResult:
+        self._record_menu(user_id, {"op": "unlink"})
+        return SendResult(Outcome.ACCEPTED, 200)
 
 
 def make_transport(settings: Settings, db: Database) -> LineTransport:

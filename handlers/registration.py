@@ -1,0 +1,363 @@
+"""Follow, unfollow and the welcome dialogue: language → islander / tourist / family → details.
+
+Nothing is stored on the person until a path is complete: the steps collect into
+`dialog_data`, and the last step applies them in one service call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from islandos.i18n import LANGUAGES, N_, gettext
+from islandos.line import messages
+from islandos.line.events import postback_data
+from islandos.line.messages import Message
+from islandos.line.richmenus import schedule_menu_link
+from islandos.line.router import Context, Router
+from islandos.models.people import Person, Role
+from islandos.models.registration import IslanderRequest, RequestStatus
+from islandos.services import registration as reg
+from islandos.services.family import link_family
+from islandos.services.people import mark_followed, mark_unfollowed
+from islandos.services.registration_codes import IslanderCannotBeFamily
+
+INVITE_CODE, FAMILY_CODE, NAME, PHONE, DISTRICT = (
+    "reg.invite_code", "reg.family_code", "reg.name", "reg.phone", "reg.district")
+DISTRICTS_PER_BUBBLE = 6
+
+WELCOME = N_("島OSへようこそ。島のお知らせや行事を、このLINEでお届けします。")
+CHOOSE_LANGUAGE = N_("ことばを選んでください。")
+
+
+def _person(context: Context) -> Person:
+    assert context.person is not None, "registration handlers run in one-to-one chats"
+    return context.person
+
+
+def _cancel_item(context: Context) -> dict[str, Any]:
+    return messages.postback_action(context._("やめる"), postback_data("reg.cancel"),
+                                    context._("やめる"))
+
+
+def _dialog(person: Person, state: str | None, **data: Any) -> None:
+    person.dialog_state = state
+    person.dialog_data = {**(person.dialog_data or {}), **data}
+
+
+def pending_request(context: Context) -> IslanderRequest | None:
+    return context.session.scalar(select(IslanderRequest).where(
+        IslanderRequest.person_id == _person(context).id,
+        IslanderRequest.status == RequestStatus.PENDING))
+
+
+# Messages ---------------------------------------------------------------------------------
+
+
+def language_choice() -> Message:
+    """Both languages at once: we do not know yet which one the user reads."""
+    lines = [gettext(lang, WELCOME) + "\n" + gettext(lang, CHOOSE_LANGUAGE) for lang in LANGUAGES]
+    buttons = [messages.postback_action("日本語", postback_data("reg.lang", lang="ja"), "日本語"),
+               messages.postback_action("English", postback_data("reg.lang", lang="en"),
+                                        "English")]
+    card = messages.bubble("ようこそ / Welcome", lines, buttons)
+    return messages.flex("ようこそ / Welcome: 日本語 / English", card)
+
+
+def role_question(context: Context) -> Message:
+    _ = context._
+    title = _("島民ですか？観光客ですか？家族ですか？")
+    buttons = [
+        messages.postback_action(_("島民です"), postback_data("reg.role", role=Role.ISLANDER),
+                                 _("島民です")),
+        messages.postback_action(_("観光客です"), postback_data("reg.role", role=Role.TOURIST),
+                                 _("観光客です")),
+        messages.postback_action(_("島の外の家族です"),
+                                 postback_data("reg.role", role=Role.FAMILY),
+                                 _("島の外の家族です")),
+    ]
+    card = messages.bubble(title, [_("あてはまるものを1つ押してください。")], buttons)
+    return messages.flex(title, card)
+
+
+def consent_card(context: Context) -> Message:
+    _ = context._
+    title = _("登録の前にお読みください")
+    lines = [
+        _("役場が保存するのは、お名前・電話番号（なくても大丈夫です）・集落です。"),
+        _("大切なお知らせが届いていない方に、役場から電話するために使います。"
+          "ほかの利用者には見せません。"),
+        _("「設定」→「データを削除」で、いつでも消せます。"),
+    ]
+    buttons = [messages.postback_action(_("同意して進む"), postback_data("reg.consent"),
+                                        _("同意して進む")), _cancel_item(context)]
+    return messages.flex(title, messages.bubble(title, lines, buttons))
+
+
+def district_choice(context: Context, action: str, title: str) -> Message:
+    """Big buttons for every district of the island, six to a card."""
+    found = reg.districts(context.session)
+    bubbles = []
+    for start in range(0, len(found), DISTRICTS_PER_BUBBLE):
+        buttons = [messages.postback_action(
+            messages.truncate(d.name(context.language), messages.MAX_ACTION_LABEL),
+            postback_data(action, id=d.id), d.name(context.language))
+            for d in found[start:start + DISTRICTS_PER_BUBBLE]]
+        bubbles.append(messages.bubble(title, [], buttons))
+    contents = bubbles[0] if len(bubbles) == 1 else messages.carousel(bubbles)
+    return messages.flex(title, contents)
+
+
+def _error(context: Context, error: reg.RegistrationError,
+           extra: Sequence[dict[str, Any]] = ()) -> list[Message]:
+    return [messages.text(error.text(context.language), [*extra, _cancel_item(context)])]
+
+
+# Follow, unfollow -------------------------------------------------------------------------
+
+
+def on_follow(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    mark_followed(context.session, person)
+    if person.role != Role.UNKNOWN:
+        schedule_menu_link(context.session, person)
+        return [messages.text(context._("おかえりなさい。これまでの登録のまま使えます。"))]
+    if pending_request(context) is not None:
+        return [messages.text(context._(
+            "おかえりなさい。島民登録の申請は、いま役場で確認中です。"))]
+    person.dialog_state = person.dialog_data = None
+    return [language_choice()]
+
+
+def on_unfollow(context: Context) -> Sequence[Message]:
+    if context.person is not None:
+        mark_unfollowed(context.session, context.person)
+    return []
+
+
+# Language and role ------------------------------------------------------------------------
+
+
+def on_language(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    language = context.event.postback.get("lang") if context.event.postback else None
+    if language not in LANGUAGES:
+        return [language_choice()]
+    reg.change_language(context.session, person, language, context.actor)
+    if person.role == Role.UNKNOWN and pending_request(context) is None:
+        return [role_question(context)]
+    return [messages.text(context._("表示することばを日本語にしました。"))]
+
+
+def on_register(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    if person.role == Role.ISLANDER:
+        return [messages.text(context._("すでに島民として登録されています。"))]
+    if pending_request(context) is not None:
+        return [messages.text(context._("島民登録の申請は、いま役場で確認中です。"))]
+    return [role_question(context)]
+
+
+def on_role(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    role = context.event.postback.get("role") if context.event.postback else None
+    _ = context._
+    if role == Role.TOURIST:
+        if person.role not in (Role.UNKNOWN, Role.TOURIST):
+            return [messages.text(_("すでに登録されています。変更は「設定」からどうぞ。"))]
+        person.dialog_state = person.dialog_data = None
+        reg.become_tourist(context.session, person, context.actor)
+        return [messages.text(_("ようこそ！下のメニューから、島のマップや入島協力金のお支払いが"
+                                "できます。島のきまりを守って、お楽しみください。"))]
+    if role == Role.ISLANDER:
+        if person.role == Role.ISLANDER:
+            return [messages.text(_("すでに島民として登録されています。"))]
+        person.dialog_state, person.dialog_data = INVITE_CODE, {"path": "invite"}
+        title = _("招待コードを送ってください")
+        lines = [_("役場からお渡しした8文字のコードを、このトークに送ってください。"),
+                 _("コードがない方は、下のボタンで役場に登録をお願いできます。")]
+        buttons = [messages.postback_action(_("役場にお願いする"), postback_data("reg.approval"),
+                                            _("役場にお願いする"))]
+        card = messages.flex(title, messages.bubble(title, lines, buttons),
+                             [_cancel_item(context)])
+        return [card]
+    if role == Role.FAMILY:
+        if person.role == Role.ISLANDER:
+            return [messages.text(IslanderCannotBeFamily().text(context.language))]
+        person.dialog_state, person.dialog_data = FAMILY_CODE, {}
+        return [messages.text(_("島にいるご家族から受け取った「家族コード」を送ってください。"),
+                              [_cancel_item(context)])]
+    return [role_question(context)]
+
+
+def on_cancel(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    person.dialog_state = person.dialog_data = None
+    return [messages.text(context._("登録をやめました。「登録」と送ると、いつでも始められます。"))]
+
+
+# Codes ------------------------------------------------------------------------------------
+
+
+def _approval_item(context: Context) -> dict[str, Any]:
+    return messages.postback_action(context._("役場にお願いする"), postback_data("reg.approval"),
+                                    context._("役場にお願いする"))
+
+
+def on_invite_code(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    try:
+        code = reg.check_invite_code(context.session, person, context.event.text or "")
+    except reg.RegistrationError as error:
+        return _error(context, error, [_approval_item(context)])
+    person.dialog_state = None
+    person.dialog_data = {"path": "invite", "invite_code_id": code.id,
+                          "district_id": code.district_id}
+    return [messages.text(context._("コードを確認しました。")), consent_card(context)]
+
+
+def on_family_code(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    try:
+        link_family(context.session, person, context.event.text or "", context.actor)
+    except reg.RegistrationError as error:
+        return _error(context, error)
+    return [messages.text(context._(
+        "ご家族とつながりました。島からの大切なお知らせが、このLINEにも届きます。"
+        "ほかのご家族のコードも、「設定」から同じように追加できます。"))]
+
+
+def on_approval(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    if person.role == Role.ISLANDER:
+        return [messages.text(context._("すでに島民として登録されています。"))]
+    if pending_request(context) is not None:
+        return [messages.text(context._("島民登録の申請は、いま役場で確認中です。"))]
+    person.dialog_state, person.dialog_data = None, {"path": "approval"}
+    return [consent_card(context)]
+
+
+# Consent, name, phone, district ---------------------------------------------------------
+
+
+def _restart(context: Context) -> list[Message]:
+    _person(context).dialog_state = _person(context).dialog_data = None
+    return [messages.text(context._("途中で止まっていたので、はじめからお願いします。")),
+            role_question(context)]
+
+
+def on_consent(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    if (person.dialog_data or {}).get("path") not in ("invite", "approval"):
+        return _restart(context)
+    _dialog(person, NAME, consented=True)
+    return [messages.text(context._("お名前（フルネーム）を送ってください。例：比嘉 花子"),
+                          [_cancel_item(context)])]
+
+
+def on_name(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    try:
+        name = reg.clean_name(context.event.text or "")
+    except reg.RegistrationError as error:
+        return _error(context, error)
+    _dialog(person, PHONE, name=name)
+    skip = messages.postback_action(context._("電話番号なしで進む"), postback_data("reg.no_phone"),
+                                    context._("電話番号なしで進む"))
+    return [messages.text(context._("電話番号を送ってください。なくても大丈夫です。"),
+                          [skip, _cancel_item(context)])]
+
+
+def on_phone(context: Context) -> Sequence[Message]:
+    try:
+        phone = reg.clean_phone(context.event.text or "")
+    except reg.RegistrationError as error:
+        return _error(context, error)
+    _dialog(_person(context), None, phone=phone)
+    return _after_phone(context)
+
+
+def on_no_phone(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    if person.dialog_state != PHONE:
+        return _restart(context)
+    _dialog(person, None, phone=None)
+    return _after_phone(context)
+
+
+def _after_phone(context: Context) -> list[Message]:
+    person = _person(context)
+    data = person.dialog_data or {}
+    if data.get("district_id") or not reg.districts(context.session):
+        return _finish(context, data.get("district_id"))
+    person.dialog_state = DISTRICT
+    return [_district_question(context)]
+
+
+def _district_question(context: Context) -> Message:
+    return district_choice(context, "reg.district", context._("お住まいの集落を選んでください"))
+
+
+def on_district(context: Context) -> Sequence[Message]:
+    person = _person(context)
+    if person.dialog_state != DISTRICT or context.event.postback is None:
+        return _restart(context)
+    return _finish(context, context.event.postback.int("id"))
+
+
+def on_district_text(context: Context) -> Sequence[Message]:
+    return [messages.text(context._("集落は、下のボタンから選んでください。")),
+            _district_question(context)]
+
+
+def _finish(context: Context, district_id: int | None) -> list[Message]:
+    person = _person(context)
+    data = dict(person.dialog_data or {})
+    if not data.get("consented") or not data.get("name"):
+        return _restart(context)
+    try:
+        if data.get("path") == "invite":
+            reg.register_islander(
+                context.session, person, invite_code_id=int(data["invite_code_id"]),
+                full_name=data["name"], phone=data.get("phone"), district_id=district_id,
+                actor=context.actor)
+        else:
+            reg.request_approval(context.session, person, full_name=data["name"],
+                                 phone=data.get("phone"), district_id=district_id,
+                                 actor=context.actor)
+    except reg.UnknownDistrict as error:
+        return [messages.text(error.text(context.language)),
+                _district_question(context)]
+    except reg.CodeAlreadyUsed as error:
+        person.dialog_state, person.dialog_data = INVITE_CODE, {"path": "invite"}
+        return _error(context, error, [_approval_item(context)])
+    except reg.RegistrationError as error:
+        return [messages.text(error.text(context.language)), *_restart(context)]
+    _ = context._
+    if data.get("path") != "invite":
+        return [messages.text(_("役場に登録をお願いしました。確認が終わったら、このトークで"
+                                "お知らせします。"))]
+    return [messages.text(_("登録が終わりました。下のメニューから、お知らせや行事を見られます。")),
+            messages.text(_("島の外のご家族にも大切なお知らせを届けたいときは、"
+                            "「家族コード」と送ってください。"))]
+
+
+def register(router: Router) -> None:
+    router.follow()(on_follow)
+    router.unfollow()(on_unfollow)
+    router.postback("reg.lang")(on_language)
+    router.postback("reg.role")(on_role)
+    router.postback("reg.cancel")(on_cancel)
+    router.postback("reg.approval")(on_approval)
+    router.postback("reg.consent")(on_consent)
+    router.postback("reg.no_phone")(on_no_phone)
+    router.postback("reg.district")(on_district)
+    router.text("登録", "register", "島民登録")(on_register)
+    router.dialog(INVITE_CODE)(on_invite_code)
+    router.dialog(FAMILY_CODE)(on_family_code)
+    router.dialog(NAME)(on_name)
+    router.dialog(PHONE)(on_phone)
+    router.dialog(DISTRICT)(on_district_text)
+    router.help_item(N_("登録"), N_("登録"), [Role.UNKNOWN, Role.TOURIST], order=10)
