@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from handlers import register_all
@@ -19,7 +20,7 @@ from islandos.line.inbox import Inbox
 from islandos.line.router import Router
 from islandos.logs import configure_logging
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import health, locale, webhook
+from islandos.web import admin, health, locale, media, simulator, webhook
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -56,7 +57,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
 
     locale.init_app(app)
+    csrf = CSRFProtect(app)  # every form; app.extensions["csrf"].exempt(bp) for webhooks
+    csrf.exempt(webhook.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(media.bp)
+    admin.init_app(app)
+    if settings.is_development:
+        app.register_blueprint(simulator.bp)
     logging.getLogger(__name__).debug("app created env=%s", settings.env)
     return app

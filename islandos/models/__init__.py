@@ -7,6 +7,14 @@ from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.recordings import RecordedMessage
+from islandos.models.registration import (
+    CodeAttempt,
+    FamilyCode,
+    InviteCode,
+    IslanderRequest,
+    RequestStatus,
+    RichMenuDeployment,
+)
 from islandos.models.system import SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
 
@@ -14,8 +22,12 @@ __all__ = [
     "AdminLineLinkCode",
     "AdminUser",
     "AuditEntry",
+    "CodeAttempt",
     "District",
+    "FamilyCode",
     "FamilyLink",
+    "InviteCode",
+    "IslanderRequest",
     "Job",
     "JobStatus",
     "Notice",
@@ -27,6 +39,8 @@ __all__ = [
     "Priority",
     "RecordedMessage",
     "ReplyState",
+    "RequestStatus",
+    "RichMenuDeployment",
     "Role",
     "SendingPause",
     "Status",

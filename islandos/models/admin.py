@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,7 +17,7 @@ class AdminRole:
     EDITOR = "editor"  # content: notices, events, spots
     VIEWER = "viewer"  # read only
     ALL = (ADMIN, EDITOR, VIEWER)
-    RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
+    RANK: ClassVar[dict[str, int]] = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
 
 
 class AdminUser(Base):

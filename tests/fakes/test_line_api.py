@@ -91,10 +91,9 @@ def call(
     *,
     method: str = "POST",
     headers: dict[str, str] | None = None,
-    token: str | None = None,
 ) -> urllib3.BaseHTTPResponse:
     """A raw request, so bodies the SDK would refuse to build can be sent."""
-    all_headers = {"Authorization": f"Bearer {token or fake.channel_access_token}"}
+    all_headers = {"Authorization": f"Bearer {fake.channel_access_token}"}
     if body is not None:
         all_headers["Content-Type"] = "application/json"
     all_headers.update(headers or {})
@@ -267,7 +266,7 @@ def buttons(alt_text: str = "menu", actions: int = 1) -> dict[str, Any]:
     return {"type": "template", "altText": alt_text, "template": template}
 
 
-BIG_FOOTER = box(*[{"type": "text", "text": "y" * 2000} for _ in range(14)])
+BIG_FOOTER = box(*[{"type": "text", "text": "y" * 2000} for _ in range(7)])  # about 14 KB
 MESSAGE_ACTION = {"type": "message", "label": "ok", "text": "ok"}
 
 
@@ -277,9 +276,9 @@ MESSAGE_ACTION = {"type": "message", "label": "ok", "text": "ok"}
         (flex({"type": "carousel", "contents": [bubble()] * 13}), "1 and 12 (carousel bubbles)"),
         (flex(bubble(), alt_text="x" * 1501), "altText ≤ 1500"),
         (flex(bubble("L" * 41)), "action label ≤ 40"),
-        (flex({**bubble(), "footer": BIG_FOOTER}), "must be ≤ 30000 bytes"),  # one bubble
+        (flex({**bubble(), "footer": box(BIG_FOOTER, BIG_FOOTER, BIG_FOOTER)}), "≤ 30000 bytes"),
         (
-            flex({"type": "carousel", "contents": [{**bubble(), "footer": box(BIG_FOOTER)}] * 2}),
+            flex({"type": "carousel", "contents": [{**bubble(), "footer": BIG_FOOTER}] * 4}),
             "must be ≤ 50000 bytes",
         ),
         (buttons(alt_text="x" * 401), "altText ≤ 400"),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pyotp
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from islandos.clock import now
+from islandos.models.admin import AdminUser
 from islandos.models.people import District, Person, Role, Status
 from tests.support.webhook import line_user_id
 
@@ -40,3 +43,18 @@ def make_islander(session: Session, **fields: Any) -> Person:
 
 def make_tourist(session: Session, **fields: Any) -> Person:
     return make_person(session, role=Role.TOURIST, **fields)
+
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def make_admin(session: Session, username: str = "admin", role: str = "admin",
+               password: str = ADMIN_PASSWORD, totp: bool = True) -> tuple[AdminUser, str | None]:
+    """A dashboard account; with totp=True its TOTP is enabled. Returns (admin, totp_secret)."""
+    admin = AdminUser(username=username, password_hash=generate_password_hash(password),
+                      role=role, totp_enabled=totp, failed_logins=0, disabled=False)
+    secret = pyotp.random_base32() if totp else None
+    admin.totp_secret = secret
+    session.add(admin)
+    session.flush()
+    return admin, secret

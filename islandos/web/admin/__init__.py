@@ -170,6 +170,12 @@ def next_url(default_endpoint: str = "admin.home") -> str:
 
 
 def _to_login() -> ResponseReturnValue:
+    """Where an incomplete sign-in goes: the pending step, or the login page."""
+    stage = session.get(STAGE)
+    if stage in ("totp", "setup") and pending_admin() is not None:
+        return redirect(url_for("admin.login_totp" if stage == "totp" else "admin.totp_setup"))
+    if session.get(ADMIN_ID) is not None:
+        end_session()  # expired or disabled
     if request.method == "GET":
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     return redirect(url_for("admin.login"))
@@ -179,8 +185,6 @@ def login_required(view: F) -> F:
     """Only for a completely signed-in account (and, for role admin, with TOTP enabled)."""
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if session.get(STAGE) == "setup" and pending_admin() is not None:
-            return redirect(url_for("admin.totp_setup"))
         if signed_in_admin() is None:
             return _to_login()
         return view(*args, **kwargs)
@@ -209,10 +213,7 @@ def _guard() -> ResponseReturnValue | None:
     """Every admin page needs a complete sign-in; keeps the idle timer running."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if session.get(STAGE) == "setup" and pending_admin() is not None:
-        return redirect(url_for("admin.totp_setup"))
     if signed_in_admin() is None:
-        end_session()
         return _to_login()
     session[SEEN_AT] = _stamp(now())
     return None

@@ -1,0 +1,200 @@
+"""Signing in (password, then a TOTP code), setting up TOTP, signing out."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
+from markupsafe import Markup
+
+from islandos.extensions import islandos_state
+from islandos.i18n import format_datetime
+from islandos.models.admin import AdminRole, AdminUser
+from islandos.services import admin_accounts, audit
+from islandos.services.admin_accounts import AccountLocked, InvalidTotp, LoginFailed
+from islandos.web.admin import (
+    ADMIN_ID,
+    STAGE,
+    bp,
+    end_session,
+    login_limiter,
+    next_url,
+    pending_admin,
+    signed_in_admin,
+    start_session,
+)
+from islandos.web.admin.forms import LoginForm, TotpForm
+from islandos.web.locale import _, current_language
+
+LOGIN_LIMIT = "10 per minute;30 per hour"
+
+
+def _throttled() -> bool:
+    """Count one sign-in attempt from this address; True when there were too many."""
+    try:
+        with login_limiter().limit(LOGIN_LIMIT):
+            return False
+    except RateLimitExceeded:
+        return True
+
+
+def _locked_message(error: AccountLocked) -> str:
+    if error.until is None:
+        return _("このアカウントは一時的にロックされています。")
+    return _("ロック中です。%(time)s以降にもう一度お試しください。",
+             time=_format(error.until))
+
+
+def _format(moment: datetime) -> str:
+    return format_datetime(moment, current_language())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if signed_in_admin() is not None:
+        return redirect(next_url())
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        if _throttled():
+            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
+            return render_template("admin/auth/login.html", form=form), 429
+        state = islandos_state(current_app)
+        error: Exception | None = None
+        with state.db.transaction() as session:  # failures are counted (committed) too
+            try:
+                admin = admin_accounts.authenticate(
+                    session, form.username.data or "", form.password.data or "")
+            except (AccountLocked, LoginFailed) as exc:
+                error = exc
+            else:
+                stage = _stage_after_password(admin)
+                if stage == "full":
+                    admin_accounts.record_login(session, admin)
+        if isinstance(error, AccountLocked):
+            flash(_locked_message(error), "error")
+        elif error is not None:
+            flash(_("ユーザー名またはパスワードが違います。"), "error")
+        else:
+            start_session(admin, stage)
+            if stage == "totp":
+                return redirect(url_for("admin.login_totp", next=form.next.data or None))
+            if stage == "setup":
+                flash(_("管理者は2段階認証の設定が必要です。"), "info")
+                return redirect(url_for("admin.totp_setup"))
+            return redirect(next_url())
+    return render_template("admin/auth/login.html", form=form)
+
+
+def _stage_after_password(admin: AdminUser) -> str:
+    if admin.totp_enabled:
+        return "totp"
+    if admin.role == AdminRole.ADMIN:
+        return "setup"
+    return "full"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_totp() -> ResponseReturnValue:
+    pending = pending_admin()
+    if pending is None or cookie.get(STAGE) != "totp":
+        return redirect(url_for("admin.login"))
+    form = TotpForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        if _throttled():
+            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
+            return render_template("admin/auth/totp.html", form=form), 429
+        state = islandos_state(current_app)
+        error: Exception | None = None
+        with state.db.transaction() as session:  # failures are counted (committed) too
+            admin = session.get(AdminUser, pending.id)
+            assert admin is not None
+            try:
+                admin_accounts.verify_totp(session, admin, form.code.data or "")
+            except (AccountLocked, InvalidTotp) as exc:
+                error = exc
+            else:
+                admin_accounts.record_login(session, admin)
+        if isinstance(error, AccountLocked):
+            end_session()
+            flash(_locked_message(error), "error")
+            return redirect(url_for("admin.login"))
+        if error is not None:
+            form.code.errors = [_("確認コードが違います。アプリの最新のコードを入力してください。")]
+        else:
+            start_session(admin, "full")
+            return redirect(next_url())
+    return render_template("admin/auth/totp.html", form=form)
+
+
+def qr_svg(data: str) -> Markup:
+    """An inline SVG QR code (no network, no images on disk)."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return Markup(svg[svg.index("<svg"):])
+
+
+@bp.route("/totp/setup", methods=["GET", "POST"])
+def totp_setup() -> ResponseReturnValue:
+    """Set up an authenticator app: required for admins right after the password."""
+    admin = signed_in_admin()
+    forced = False
+    if admin is None:
+        admin = pending_admin()
+        forced = cookie.get(STAGE) == "setup"
+        if admin is None or not forced:
+            return redirect(url_for("admin.login"))
+    if admin.totp_enabled:
+        flash(_("2段階認証はすでに有効です。"), "info")
+        return redirect(url_for("admin.account"))
+    state = islandos_state(current_app)
+    with state.db.transaction() as session:
+        row = session.get(AdminUser, admin.id)
+        assert row is not None
+        secret = admin_accounts.pending_totp_secret(session, row)
+        uri = admin_accounts.totp_uri(row)
+    form = TotpForm()
+    if form.validate_on_submit():
+        if _throttled():
+            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
+            return redirect(url_for("admin.totp_setup"))
+        try:
+            with state.db.transaction() as session:
+                row = session.get(AdminUser, admin.id)
+                assert row is not None
+                admin_accounts.enable_totp(session, row, form.code.data or "",
+                                           f"admin:{row.id}")
+                if forced:
+                    admin_accounts.record_login(session, row)
+        except InvalidTotp:
+            form.code.errors = [_("確認コードが違います。アプリの最新のコードを入力してください。")]
+        else:
+            if forced:
+                start_session(row, "full")
+            flash(_("2段階認証を有効にしました。"), "success")
+            return redirect(url_for("admin.home"))
+    return render_template("admin/auth/totp_setup.html", form=form, secret=secret,
+                           qr=qr_svg(uri), forced=forced)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    if cookie.get(ADMIN_ID) is not None:
+        state = islandos_state(current_app)
+        with state.db.transaction() as session:
+            audit.record(session, f"admin:{cookie.get(ADMIN_ID)}", "admin.logout",
+                         f"admin:{cookie.get(ADMIN_ID)}")
+    end_session()
+    flash(_("ログアウトしました。"), "success")
+    return redirect(url_for("admin.login"))

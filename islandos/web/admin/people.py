@@ -1,0 +1,317 @@
+"""People: list and search, a person's page, islander requests, invite codes, role and district.
+
+Changes go through islandos.services.registration, which audits them and tells the user in LINE.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from islandos.clock import now
+from islandos.extensions import islandos_state
+from islandos.models.admin import AdminRole
+from islandos.models.people import District, FamilyLink, Person, Role, Status
+from islandos.models.registration import IslanderRequest, RequestStatus
+from islandos.services import registration
+from islandos.services.registration_codes import (
+    PersonNotFound,
+    RegistrationError,
+    RequestAlreadyDecided,
+    RequestNotFound,
+)
+from islandos.web.admin import admin_actor, bp, login_required, register_nav, role_required
+from islandos.web.admin.forms import (
+    ButtonForm,
+    DeleteForm,
+    InviteCodesForm,
+    PersonDistrictForm,
+    PersonRoleForm,
+    RefuseForm,
+)
+from islandos.web.locale import _, current_language
+
+PAGE_SIZE = 50
+# Who may change people (approve, refuse, invite, role, district, delete): the office admins.
+PEOPLE_EDITOR = AdminRole.ADMIN
+
+register_nav("島民・利用者", "admin.people", order=10)
+register_nav("登録の申請", "admin.requests", order=12)
+register_nav("招待コード", "admin.invite_codes", min_role=PEOPLE_EDITOR, order=14)
+
+ROLE_LABELS = {Role.UNKNOWN: "未登録", Role.ISLANDER: "島民", Role.TOURIST: "観光客",
+               Role.FAMILY: "家族"}
+STATUS_LABELS = {Status.ACTIVE: "友だち", Status.UNFOLLOWED: "ブロック中",
+                 Status.DELETED: "削除済み"}
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(math.ceil(self.total / self.size), 1)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    """A section of a person's page added by a feature (e.g. notices they confirmed)."""
+
+    title: str  # msgid
+    rows: list[tuple[str, str]]  # (left, right), already formatted
+    empty: str = "まだありません。"  # msgid
+
+
+PanelLoader = Callable[[Session, Person], PersonPanel | None]
+PERSON_PANELS: list[PanelLoader] = []
+
+
+def register_person_panel(loader: PanelLoader) -> None:
+    """Show a feature's section on every person's page (once per loader)."""
+    if loader not in PERSON_PANELS:
+        PERSON_PANELS.append(loader)
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(IslanderRequest).where(
+        IslanderRequest.status == RequestStatus.PENDING)) or 0
+
+
+def _districts(session: Session) -> list[District]:
+    return list(session.scalars(select(District).order_by(District.sort_order, District.id)))
+
+
+def _district_choices(session: Session, none_label: str) -> list[tuple[int, str]]:
+    language = current_language()
+    return [(0, none_label)] + [(d.id, d.name(language)) for d in _districts(session)]
+
+
+def _people_query(args: Any) -> Select[Person]:
+    query = select(Person)
+    q = (args.get("q") or "").strip()
+    if q:
+        like = f"%{q}%"
+        conditions: list[ColumnElement[bool]] = [
+            Person.full_name.ilike(like), Person.line_user_id.ilike(like),
+            Person.phone.ilike(like)]
+        if q.isdigit():
+            conditions.append(Person.id == int(q))
+        query = query.where(or_(*conditions))
+    if args.get("role") in Role.ALL:
+        query = query.where(Person.role == args["role"])
+    if args.get("status") in STATUS_LABELS:
+        query = query.where(Person.status == args["status"])
+    district = args.get("district", type=int)
+    if district:
+        query = query.where(Person.district_id == district)
+    return query
+
+
+@bp.get("/people")
+@login_required
+def people() -> ResponseReturnValue:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    with islandos_state(current_app).db.transaction() as session:
+        query = _people_query(request.args)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(session.scalars(query.order_by(Person.id.desc())
+                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        districts = _districts(session)
+    return render_template("admin/people/list.html", people=rows, page=Page(page, total),
+                           districts=districts, role_labels=ROLE_LABELS,
+                           status_labels=STATUS_LABELS, args=request.args)
+
+
+def _person_or_404(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    with islandos_state(current_app).db.transaction() as session:
+        person = _person_or_404(session, person_id)
+        islander, family = aliased(Person), aliased(Person)
+        links = session.execute(
+            select(FamilyLink, islander, family)
+            .join(islander, islander.id == FamilyLink.islander_person_id)
+            .join(family, family.id == FamilyLink.family_person_id)
+            .where(or_(FamilyLink.islander_person_id == person.id,
+                       FamilyLink.family_person_id == person.id))
+        ).all()
+        requests = list(session.scalars(select(IslanderRequest).where(
+            IslanderRequest.person_id == person.id).order_by(IslanderRequest.id.desc())))
+        panels = [panel for loader in PERSON_PANELS if (panel := loader(session, person))]
+        role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
+        role_form.role.choices = [(r, _(ROLE_LABELS[r])) for r in Role.ALL]
+        district_form = forms.get("district_form") or PersonDistrictForm(
+            district_id=person.district_id or 0)
+        district_form.district_id.choices = _district_choices(session, _("なし"))
+    return render_template(
+        "admin/people/show.html", person=person, links=links, requests=requests,
+        panels=panels, role_form=role_form, district_form=district_form,
+        delete_form=forms.get("delete_form") or DeleteForm(), refuse_form=RefuseForm(),
+        button=ButtonForm(), role_labels=ROLE_LABELS, status_labels=STATUS_LABELS,
+        can_edit=True), status
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person(person_id: int) -> ResponseReturnValue:
+    return _person_page(person_id)
+
+
+@bp.post("/people/<int:person_id>/role")
+@role_required(PEOPLE_EDITOR)
+def person_role(person_id: int) -> ResponseReturnValue:
+    form = PersonRoleForm()
+    form.role.choices = [(r, r) for r in Role.ALL]
+    if not form.validate_on_submit():
+        return _person_page(person_id, 400, role_form=form)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            registration.change_role(session, person_id, form.role.data or "", admin_actor())
+    except PersonNotFound:
+        abort(404)
+    except RegistrationError as error:
+        flash(error.text(current_language()), "error")
+        return redirect(url_for("admin.person", person_id=person_id))
+    flash(_("役割を変更しました。"), "success")
+    return redirect(url_for("admin.person", person_id=person_id))
+
+
+@bp.post("/people/<int:person_id>/district")
+@role_required(PEOPLE_EDITOR)
+def person_district(person_id: int) -> ResponseReturnValue:
+    form = PersonDistrictForm()
+    with islandos_state(current_app).db.transaction() as session:
+        form.district_id.choices = _district_choices(session, "-")
+    if not form.validate_on_submit():
+        return _person_page(person_id, 400, district_form=form)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            registration.change_district(session, person_id, form.district_id.data or None,
+                                         admin_actor())
+    except PersonNotFound:
+        abort(404)
+    except RegistrationError as error:
+        flash(error.text(current_language()), "error")
+        return redirect(url_for("admin.person", person_id=person_id))
+    flash(_("集落を変更しました。"), "success")
+    return redirect(url_for("admin.person", person_id=person_id))
+
+
+@bp.post("/people/<int:person_id>/delete")
+@role_required(PEOPLE_EDITOR)
+def person_delete(person_id: int) -> ResponseReturnValue:
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        return _person_page(person_id, 400, delete_form=form)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            registration.delete_personal_data(session, person_id, admin_actor())
+    except PersonNotFound:
+        abort(404)
+    flash(_("個人データを削除しました。"), "success")
+    return redirect(url_for("admin.person", person_id=person_id))
+
+
+# Islander requests -----------------------------------------------------------------
+
+
+@bp.get("/requests")
+@login_required
+def requests() -> ResponseReturnValue:
+    with islandos_state(current_app).db.transaction() as session:
+        waiting = registration.pending_requests(session)
+    return render_template("admin/people/requests.html", waiting=waiting,
+                           refuse_form=RefuseForm(), button=ButtonForm())
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@role_required(PEOPLE_EDITOR)
+def approve(request_id: int) -> ResponseReturnValue:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            person = registration.approve_islander(session, request_id, admin_actor())
+            name = person.full_name or f"#{person.id}"
+    except RequestNotFound:
+        abort(404)
+    except RequestAlreadyDecided:
+        flash(_("この申請はすでに処理されています。"), "error")
+    else:
+        flash(_("%(name)sさんを島民として承認しました。LINEでお知らせします。", name=name),
+              "success")
+    return redirect(url_for("admin.requests"))
+
+
+@bp.post("/requests/<int:request_id>/refuse")
+@role_required(PEOPLE_EDITOR)
+def refuse(request_id: int) -> ResponseReturnValue:
+    form = RefuseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            registration.refuse_islander(session, request_id, admin_actor(),
+                                    reason=(form.reason.data or "").strip() or None)
+    except RequestNotFound:
+        abort(404)
+    except RequestAlreadyDecided:
+        flash(_("この申請はすでに処理されています。"), "error")
+    else:
+        flash(_("申請をお断りしました。LINEでお知らせします。"), "success")
+    return redirect(url_for("admin.requests"))
+
+
+# Invite codes ----------------------------------------------------------------------
+
+
+@bp.route("/invite-codes", methods=["GET", "POST"])
+@role_required(PEOPLE_EDITOR)
+def invite_codes() -> ResponseReturnValue:
+    form = InviteCodesForm()
+    state = islandos_state(current_app)
+    with state.db.transaction() as session:
+        form.district_id.choices = _district_choices(session, _("本人が選ぶ"))
+    created: list[Any] = []
+    if form.validate_on_submit():
+        days = form.valid_days.data
+        try:
+            with state.db.transaction() as session:
+                created = registration.create_invite_codes(
+                    session, count=form.count.data or 1,
+                    district_id=form.district_id.data or None, actor=admin_actor(),
+                    expires_at=now() + timedelta(days=days) if days else None)
+                for code in created:  # loaded before the session closes
+                    session.refresh(code, ["district"])
+        except RegistrationError as error:
+            form.district_id.errors = [error.text(current_language())]
+            return render_template("admin/people/invite_codes.html", form=form,
+                                   created=[]), 400
+        flash(_("招待コードを%(count)s件作りました。", count=len(created)), "success")
+    elif request.method == "POST":
+        return render_template("admin/people/invite_codes.html", form=form, created=[]), 400
+    return render_template("admin/people/invite_codes.html", form=form, created=created)
