@@ -1,0 +1,88 @@
+"""Notices in LINE: 「確認しました」, and 「過去のお知らせ」 with paging."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from islandos.line import messages
+from islandos.line.messages import Message
+from islandos.line.router import Context, Router
+from islandos.models.notices import NoticeImage
+from islandos.models.people import Role
+from islandos.services import notice_reports
+from islandos.services.notice_images import image_url
+from islandos.services.notice_messages import (
+    CONFIRM_ACTION,
+    archive_bubble,
+    more_bubble,
+    notice_messages,
+)
+from islandos.services.notices import Confirmation, confirm, erase_notice_data
+from islandos.services.privacy import register_personal_data_eraser
+
+
+def on_confirm(context: Context) -> Sequence[Message]:
+    postback = context.event.postback
+    notice_id = postback.int("notice") if postback else None
+    if context.person is None or notice_id is None:
+        return [messages.text(context._("このお知らせは見つかりませんでした。"))]
+    outcome = confirm(context.session, notice_id, context.person.id)
+    answers = {
+        Confirmation.CONFIRMED: "確認ありがとうございます。",
+        Confirmation.ALREADY: "すでに確認済みです。ありがとうございます。",
+        Confirmation.WITHDRAWN: "このお知らせは取り消されました。確認は必要ありません。",
+        Confirmation.NOT_RECIPIENT: "このお知らせは見つかりませんでした。",
+    }
+    return [messages.text(context._(answers[outcome]))]
+
+
+def _archive(context: Context, page: int) -> Sequence[Message]:
+    if context.person is None:
+        return [messages.text(context._("お知らせはまだありません。"))]
+    notices, more = notice_reports.archive_page(context.session, context.person, page)
+    if not notices:
+        key = "これより前のお知らせはありません。" if page else "お知らせはまだありません。"
+        return [messages.text(context._(key))]
+    language = context.language
+    base_url = context.settings.public_base_url
+    bubbles = []
+    for notice in notices:
+        picture = context.session.get(NoticeImage, notice.image_id) if notice.image_id else None
+        url = image_url(base_url, picture) if picture and base_url.startswith("https://") else None
+        bubbles.append(archive_bubble(notice, language, url))
+    if more:
+        bubbles.append(more_bubble(page + 1, language))
+    return [messages.flex(context._("過去のお知らせ"), messages.carousel(bubbles))]
+
+
+def on_archive(context: Context) -> Sequence[Message]:
+    return _archive(context, 0)
+
+
+def on_more(context: Context) -> Sequence[Message]:
+    postback = context.event.postback
+    return _archive(context, (postback.int("page") if postback else None) or 0)
+
+
+def on_show(context: Context) -> Sequence[Message]:
+    """The whole of one notice, only when the archive rule lets this person read it."""
+    postback = context.event.postback
+    notice_id = postback.int("notice") if postback else None
+    notice = (notice_reports.readable_notice(context.session, context.person, notice_id)
+              if context.person is not None and notice_id is not None else None)
+    if notice is None:
+        return [messages.text(context._("このお知らせは見つかりませんでした。"))]
+    picture = context.session.get(NoticeImage, notice.image_id) if notice.image_id else None
+    base_url = context.settings.public_base_url
+    url = image_url(base_url, picture) if picture and base_url.startswith("https://") else None
+    return notice_messages(notice, context.language, image_url=url)
+
+
+def register(router: Router) -> None:
+    register_personal_data_eraser(erase_notice_data)
+    router.postback(CONFIRM_ACTION)(on_confirm)
+    router.postback("notice_more")(on_more)
+    router.postback("notice_show")(on_show)
+    router.text("過去のお知らせ", "お知らせ", "past notices", "notices")(on_archive)
+    router.help_item("過去のお知らせ", "過去のお知らせ",
+                     (Role.ISLANDER, Role.FAMILY, Role.TOURIST), order=20)

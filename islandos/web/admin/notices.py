@@ -1,0 +1,298 @@
+"""Notices in the dashboard: write with a preview as LINE shows it, send or schedule, follow
+who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.notices."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from islandos.clock import TOKYO, now
+from islandos.extensions import islandos_state
+from islandos.models.admin import AdminRole
+from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
+from islandos.models.people import District
+from islandos.services import notice_reports
+from islandos.services import notices as service
+from islandos.services.notice_audience import Audience
+from islandos.services.notice_images import ImageRejected, image_url, store_image
+from islandos.services.notice_messages import notice_messages
+from islandos.web.admin import admin_actor, bp, login_required, register_nav, role_required
+from islandos.web.admin.forms import ButtonForm
+from islandos.web.locale import _, current_language
+
+register_nav("お知らせ", "admin.notices", min_role=AdminRole.VIEWER, order=20)
+
+EDITOR = AdminRole.EDITOR
+PAGE_SIZE = 50
+AUDIENCE_LABELS = {AudienceKind.ISLANDERS: "島民全員", AudienceKind.DISTRICTS: "集落を選ぶ",
+                   AudienceKind.EVERYONE: "全員（島民・観光客・家族）",
+                   AudienceKind.TOURISTS: "観光客", AudienceKind.FAMILY: "家族"}
+PRIORITY_LABELS = {"normal": "通常", "important": "重要", "emergency": "緊急"}
+STATUS_LABELS = {NoticeStatus.DRAFT: "下書き", NoticeStatus.SCHEDULED: "予約中",
+                 NoticeStatus.SENDING: "送信中", NoticeStatus.SENT: "送信済み",
+                 NoticeStatus.WITHDRAWN: "取り消し済み", NoticeStatus.CANCELLED: "中止"}
+WEEKDAYS = ["月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜"]
+SECOND_CONFIRMATION = "送信する前に、もう一度確認してチェックを入れてください。"
+DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SCHEDULED: "予約しました。",
+        NoticeStatus.SENT: "送信しました。"}
+
+
+class CsrfForm(FlaskForm):
+    """The compose form is read by hand (its fields map onto NoticeInput); this checks CSRF."""
+
+
+def _time(value: str | None) -> datetime | None:
+    """A datetime-local value, in Japan time."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=TOKYO)
+    except ValueError:
+        return None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _read_form(form: Any) -> tuple[service.NoticeInput, dict[str, str]]:
+    """The posted fields as a NoticeInput, plus errors the service cannot see (bad formats)."""
+    errors: dict[str, str] = {}
+    timing = form.get("timing", "now")
+    send_at = _time(form.get("send_at")) if timing in ("at", "weekly") else None
+    if timing in ("at", "weekly") and send_at is None:
+        errors["send_at"] = "送信日時を入力してください。"
+    weekdays = "".join(sorted(d for d in form.getlist("weekdays") if d in "0123456" and d))
+    if timing == "weekly" and not weekdays:
+        errors["repeat_weekdays"] = "曜日を選んでください。"
+    data = service.NoticeInput(
+        title=form.get("title", ""), body_ja=form.get("body_ja", ""),
+        title_en=form.get("title_en"), body_en=form.get("body_en"),
+        audience_kind=form.get("audience_kind", ""),
+        district_ids=tuple(i for i in (_int(v) for v in form.getlist("district_ids")) if i),
+        tourist_days=_int(form.get("tourist_days")), priority=form.get("priority", ""),
+        send_at=send_at, repeat_weekdays=weekdays if timing == "weekly" else None,
+        repeat_until=_day(form.get("repeat_until")) if timing == "weekly" else None,
+        not_after=_time(form.get("not_after")),
+        reminder_hours=_int(form.get("reminder_hours"), 24) or 0,
+        image_id=_int(form.get("image_id")))
+    return data, errors
+
+
+def _form_values(notice: Notice | None) -> dict[str, Any]:
+    if notice is None:
+        return {"audience_kind": AudienceKind.ISLANDERS, "priority": "normal", "timing": "now",
+                "reminder_hours": 24, "district_ids": [], "weekdays": []}
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    return {
+        "title": notice.title, "body_ja": notice.body_ja, "title_en": notice.title_en or "",
+        "body_en": notice.body_en or "", "audience_kind": notice.audience_kind,
+        "district_ids": [str(i) for i in notice.audience_district_ids or []],
+        "tourist_days": notice.tourist_days or "", "priority": notice.priority,
+        "timing": "weekly" if notice.repeat_weekdays else "at" if notice.send_at else "now",
+        "send_at": local(notice.send_at), "weekdays": list(notice.repeat_weekdays or ""),
+        "repeat_until": str(notice.repeat_until or ""), "not_after": local(notice.not_after),
+        "reminder_hours": notice.reminder_hours, "image_id": notice.image_id or ""}
+
+
+def _preview(session: Session, data: service.NoticeInput) -> dict[str, Any]:
+    """The messages each language gets, the exact count and LINE's quota against it."""
+    sample = Notice(id=0, title=data.title, body_ja=data.body_ja, title_en=data.title_en,
+                    body_en=data.body_en, priority=data.priority)
+    picture = session.get(NoticeImage, data.image_id) if data.image_id else None
+    base = islandos_state(current_app).settings.public_base_url
+    url = image_url(base, picture) if picture and base.startswith("https://") else None
+    languages = {"ja": notice_messages(sample, "ja", image_url=url)}
+    if data.title_en and data.body_en:
+        languages["en"] = notice_messages(sample, "en", image_url=url)
+    count = notice_reports.recipient_count(
+        session, Audience(data.audience_kind, data.district_ids, data.tourist_days),
+        data.priority, data.send_at or now())
+    return {"languages": languages, "count": count,
+            "image_path": f"/media/notices/{picture.token}.jpg" if picture else None,
+            "needs_second_confirmation": data.priority == "emergency"
+            or data.audience_kind == AudienceKind.EVERYONE}
+
+
+def _quota(needed: int) -> notice_reports.QuotaCheck:
+    """LINE's monthly quota as LINE reports it (`islandos line quota`) against `needed`."""
+    try:
+        figures, error = islandos_state(current_app).transport.quota(), None
+    except Exception as exc:  # LINE unreachable: the admin still sees the count
+        figures, error = None, exc.__class__.__name__
+    return notice_reports.quota_check(figures, needed, error)
+
+
+def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[str, str],
+                  preview: dict[str, Any] | None = None, status: int = 200) -> ResponseReturnValue:
+    with islandos_state(current_app).db.transaction() as session:
+        districts = list(session.scalars(select(District).order_by(District.sort_order)))
+    return render_template(
+        "admin/notices/compose.html", notice=notice, values=values, errors=errors,
+        preview=preview, districts=districts, form=CsrfForm(), audience_labels=AUDIENCE_LABELS,
+        priority_labels=PRIORITY_LABELS, weekdays=WEEKDAYS), status
+
+
+def _draft_or_404(session: Session, notice_id: int | None) -> Notice | None:
+    if notice_id is None:
+        return None
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"], endpoint="notice_edit")
+@role_required(EDITOR)
+def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
+    state = islandos_state(current_app)
+    with state.db.transaction() as session:
+        existing = _draft_or_404(session, notice_id)
+    if existing is not None and existing.status != NoticeStatus.DRAFT:
+        flash(_("下書きだけが編集できます。"), "error")
+        return redirect(url_for("admin.notice", notice_id=existing.id))
+    if request.method == "GET":
+        return _compose_page(existing, _form_values(existing), {})
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    values: dict[str, Any] = {**request.form.to_dict(),
+                              "district_ids": request.form.getlist("district_ids"),
+                              "weekdays": request.form.getlist("weekdays")}
+    data, errors = _read_form(request.form)
+    action = request.form.get("action", "preview")
+    upload = request.files.get("image")
+    preview: dict[str, Any] | None = None
+    try:
+        with state.db.transaction() as session:
+            errors = {**service.validate(session, data, now()), **errors}
+            if errors:
+                raise service.NoticeInvalid(errors)
+            if upload is not None and upload.filename:
+                picture = store_image(session, upload.read())
+                data = replace(data, image_id=picture.id)
+                values["image_id"] = picture.id
+            preview = _preview(session, data)
+            unconfirmed = (preview["needs_second_confirmation"]
+                           and request.form.get("confirm_send") != "yes")
+            if action == "preview" or (action == "send" and unconfirmed):
+                if action == "send":
+                    errors["confirm_send"] = SECOND_CONFIRMATION
+            else:
+                draft = _draft_or_404(session, notice_id)
+                notice = service.save_draft(session, data, admin_actor(), draft)
+                if action == "send":
+                    service.submit(session, notice, admin_actor(), state.settings.public_base_url)
+                saved_id, status = notice.id, notice.status
+    except ImageRejected as exc:
+        return _compose_page(existing, values, {**errors, "image": exc.msgid}, status=400)
+    except service.NoticeInvalid as exc:
+        return _compose_page(existing, values, exc.errors, status=400)
+    except service.NoticeError as exc:
+        flash(_(exc.msgid), "error")
+        return _compose_page(existing, values, {}, status=400)
+    if preview is not None and (action == "preview" or errors):
+        preview["quota"] = _quota(preview["count"].total)  # outside the transaction
+        return _compose_page(existing, values, errors, preview)
+    flash(_(DONE.get(status, "保存しました。")), "success")
+    return redirect(url_for("admin.notice", notice_id=saved_id))
+
+
+@bp.get("/notices")
+@login_required
+def notices() -> ResponseReturnValue:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    with islandos_state(current_app).db.transaction() as session:
+        rows = list(session.scalars(
+            select(Notice).order_by(func.coalesce(Notice.sent_at, Notice.send_at,
+                                                  Notice.created_at).desc(), Notice.id.desc())
+            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        confirmed = {notice_id: int(count or 0) for notice_id, count in session.execute(
+            select(NoticeDelivery.notice_id,
+                   func.sum(case((NoticeDelivery.confirmed_at.is_not(None), 1), else_=0)))
+            .where(NoticeDelivery.notice_id.in_([n.id for n in rows]))
+            .group_by(NoticeDelivery.notice_id))}
+    return render_template("admin/notices/list.html", notices=rows, confirmed=confirmed,
+                           page=page, more=len(rows) == PAGE_SIZE,
+                           audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
+                           status_labels=STATUS_LABELS)
+
+
+@bp.get("/notices/<int:notice_id>")
+@login_required
+def notice(notice_id: int) -> ResponseReturnValue:
+    with islandos_state(current_app).db.transaction() as session:
+        found = _draft_or_404(session, notice_id)
+        assert found is not None
+        report = notice_reports.delivery_report(session, found, current_language())
+        districts = {d.id: d.name(current_language()) for d in session.scalars(select(District))}
+        occurrences = list(session.scalars(select(Notice).where(
+            Notice.series_id == notice_id).order_by(Notice.send_at.desc()).limit(20)))
+        picture = session.get(NoticeImage, found.image_id) if found.image_id else None
+    return render_template(
+        "admin/notices/show.html", notice=found, report=report, districts=districts,
+        occurrences=occurrences, button=ButtonForm(), form=CsrfForm(),
+        image_path=f"/media/notices/{picture.token}.jpg" if picture else None,
+        audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
+        status_labels=STATUS_LABELS, weekdays=WEEKDAYS)
+
+
+def _act(notice_id: int, action: Any, done_msgid: str) -> ResponseReturnValue:
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            action(session)
+    except service.NoticeInvalid as exc:
+        for msgid in exc.errors.values():
+            flash(_(msgid), "error")
+        return redirect(url_for("admin.notice", notice_id=notice_id))
+    except service.NoticeError as exc:
+        flash(_(exc.msgid), "error")
+        return redirect(url_for("admin.notice", notice_id=notice_id))
+    flash(_(done_msgid), "success")
+    return redirect(url_for("admin.notice", notice_id=notice_id))
+
+
+@bp.post("/notices/<int:notice_id>/withdraw")
+@role_required(EDITOR)
+def notice_withdraw(notice_id: int) -> ResponseReturnValue:
+    title = request.form.get("correction_title", "").strip()
+    body = request.form.get("correction_body", "").strip()
+    correction = (service.NoticeInput(title=title, body_ja=body) if title or body else None)
+    base = islandos_state(current_app).settings.public_base_url
+    return _act(notice_id, lambda s: service.withdraw(s, notice_id, admin_actor(), base,
+                                                      correction),
+                "取り消しました。" if correction is None else "取り消して、訂正を送りました。")
+
+
+@bp.post("/notices/<int:notice_id>/cancel")
+@role_required(EDITOR)
+def notice_cancel(notice_id: int) -> ResponseReturnValue:
+    return _act(notice_id, lambda s: service.cancel(s, notice_id, admin_actor()), "中止しました。")
+
+
+@bp.post("/notices/<int:notice_id>/resend")
+@role_required(EDITOR)
+def notice_resend(notice_id: int) -> ResponseReturnValue:
+    base = islandos_state(current_app).settings.public_base_url
+    return _act(notice_id, lambda s: service.resend_failed(s, notice_id, admin_actor(), base),
+                "送れなかった人に、もう一度送ります。")

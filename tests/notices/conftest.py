@@ -1,0 +1,100 @@
+"""Helpers for the notice tests: an island with districts, islanders, tourists and family."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from islandos.models.notices import Notice, NoticeDelivery
+from islandos.models.outbox import OutboxMessage
+from islandos.models.people import FamilyLink, Person, Role
+from islandos.services.notices import NoticeInput, create_and_submit
+from tests.support.factories import make_district, make_person
+
+BASE_URL = "https://island.example.jp"
+
+
+@dataclass
+class Island:
+    north: int
+    south: int
+    ids: dict[str, int] = field(default_factory=dict)  # name -> person id
+    line_ids: dict[str, str] = field(default_factory=dict)  # name -> LINE user id
+
+    def uid(self, name: str) -> str:
+        return self.line_ids[name]
+
+
+@pytest.fixture
+def island(db) -> Island:
+    """North: taro (ja), hanako (en); South: jiro (ja); a tourist (en); family of taro and
+    jiro (one person linked to both); an unfollowed islander; someone not registered."""
+    with db.transaction() as session:
+        north = make_district(session, "north", "北集落", "North", sort_order=1)
+        south = make_district(session, "south", "南集落", "South", sort_order=2)
+        made = {
+            "taro": make_person(session, Role.ISLANDER, "ja", north, full_name="島 太郎"),
+            "hanako": make_person(session, Role.ISLANDER, "en", north, full_name="島 花子"),
+            "jiro": make_person(session, Role.ISLANDER, "ja", south, full_name="島 次郎"),
+            "tourist": make_person(session, Role.TOURIST, "en"),
+            "family": make_person(session, Role.FAMILY, "ja", full_name="本土 一郎"),
+            "gone": make_person(session, Role.ISLANDER, "ja", north, status="unfollowed"),
+            "stranger": make_person(session, Role.UNKNOWN, "ja"),
+        }
+        session.add_all([
+            FamilyLink(family_person_id=made["family"].id, islander_person_id=made["taro"].id),
+            FamilyLink(family_person_id=made["family"].id, islander_person_id=made["jiro"].id),
+        ])
+        island = Island(north.id, south.id)
+        for name, person in made.items():
+            island.ids[name] = person.id
+            island.line_ids[name] = person.line_user_id or ""
+        return island
+
+
+def send(db, **fields: Any) -> int:
+    """Save and send (or schedule) a notice like the office does; returns its id."""
+    defaults = {"title": "断水のお知らせ", "body_ja": "明日9時から断水します。"}
+    data = NoticeInput(**{**defaults, **fields})
+    with db.transaction() as session:
+        return create_and_submit(session, data, "admin:1", BASE_URL).id
+
+
+def multicasts(fake_line) -> list[dict[str, Any]]:
+    return [call.json for call in fake_line.calls("/v2/bot/message/multicast")]
+
+
+def reached(fake_line) -> list[str]:
+    """Every LINE user id a multicast accepted by the fake went to (with repeats)."""
+    return [uid for body in multicasts(fake_line) for uid in body["to"]]
+
+
+def deliveries(db, notice_id: int) -> list[NoticeDelivery]:
+    with db.transaction() as session:
+        return list(session.scalars(select(NoticeDelivery).where(
+            NoticeDelivery.notice_id == notice_id).order_by(NoticeDelivery.id)))
+
+
+def notice(db, notice_id: int) -> Notice:
+    with db.transaction() as session:
+        found = session.get(Notice, notice_id)
+        assert found is not None
+        return found
+
+
+def outbox_count(db) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+def person(db, person_id: int) -> Person:
+    with db.transaction() as session:
+        found = session.get(Person, person_id)
+        assert found is not None
+        return found
+
+
+from tests.support.admin import admin_client  # noqa: E402, F401

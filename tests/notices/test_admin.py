@@ -1,0 +1,176 @@
+"""The dashboard: write, preview (count and quota), send, follow confirmations, withdraw."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from sqlalchemy import func, select
+
+from islandos.line.events import postback_data
+from islandos.models.audit import AuditEntry
+from islandos.models.notices import Notice, NoticeImage
+from tests.notices.conftest import notice, reached
+from tests.support.webhook import postback_event
+
+FORM = {"title": "断水のお知らせ", "body_ja": "明日9時から断水します。",
+        "audience_kind": "islanders", "priority": "normal", "timing": "now",
+        "reminder_hours": "24"}
+
+
+def stored(db, model=Notice) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def sent_id(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    found = re.search(r"/admin/notices/(\d+)$", response.location)
+    assert found, response.location
+    return int(found.group(1))
+
+
+def test_an_editor_previews_then_sends_and_sees_who_confirmed(
+        admin_client, db, island, worker, fake_line, line):
+    editor = admin_client(role="editor")
+    page = editor.get("/admin/notices/new")
+    assert page.status_code == 200
+    preview = editor.submit("/admin/notices/new", {**FORM, "priority": "important",
+                                                   "action": "preview"})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "送る人数：3 人" in html
+    assert "確認しました" in html
+    assert "【重要】断水のお知らせ" in html  # the alt text shown in the notification
+    assert stored(db) == 0  # a preview stores nothing
+    notice_id = sent_id(editor.submit("/admin/notices/new", {**FORM, "priority": "important",
+                                                             "action": "send"}))
+    worker.run_once()
+    assert len(reached(fake_line)) == 3
+    line.post(postback_event(island.uid("taro"), postback_data("notice_confirm", notice=notice_id),
+                             line.reply_token()))
+    detail = editor.get(f"/admin/notices/{notice_id}").get_data(as_text=True)
+    assert "北集落" in detail and "南集落" in detail
+    not_yet = detail.split("まだ確認していない人")[1]
+    assert "島 花子" in not_yet and "島 次郎" in not_yet and "島 太郎" not in not_yet
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "notice.sent")).one()
+    assert entry.actor == editor.actor
+
+
+def test_emergency_and_everyone_need_a_second_confirmation(admin_client, db, island):
+    editor = admin_client(role="editor")
+    for changes in ({"priority": "emergency"}, {"audience_kind": "everyone"}):
+        response = editor.submit("/admin/notices/new", {**FORM, **changes, "action": "send"})
+        assert response.status_code == 200
+        assert "もう一度確認してチェックを入れてください" in response.get_data(as_text=True)
+        assert stored(db) == 0
+    sent_id(editor.submit("/admin/notices/new", {**FORM, "priority": "emergency",
+                                                 "confirm_send": "yes", "action": "send"}))
+    assert stored(db) == 1
+
+
+def test_the_preview_warns_when_the_months_quota_would_be_exceeded(
+        admin_client, island, fake_line):
+    fake_line.quota_limit = 10
+    fake_line.total_usage = 8
+    editor = admin_client(role="editor")
+    html = editor.submit("/admin/notices/new", {**FORM, "action": "preview"}).get_data(as_text=True)
+    assert "残り 2 通" in html
+    assert "今月の残り通数を超えます" in html
+
+
+def test_bad_input_is_a_form_error_and_stores_nothing(admin_client, db, island):
+    editor = admin_client(role="editor")
+    response = editor.submit("/admin/notices/new", {**FORM, "title": "", "action": "send"})
+    assert response.status_code == 400
+    assert "タイトルを入力してください。" in response.get_data(as_text=True)
+    response = editor.submit("/admin/notices/new", {
+        **FORM, "timing": "at", "send_at": "2020-01-01T09:00", "action": "send"})
+    assert "送信日時が過去です。" in response.get_data(as_text=True)
+    response = editor.submit("/admin/notices/new", {
+        **FORM, "audience_kind": "districts", "district_ids": "9999", "action": "send"})
+    assert response.status_code == 400
+    assert stored(db) == 0
+
+
+def test_a_file_that_is_not_a_picture_is_refused(admin_client, db, island):
+    editor = admin_client(role="editor")
+    data = {**FORM, "action": "send", "csrf_token": editor.csrf_token(),
+            "image": (io.BytesIO(b"not a picture"), "photo.jpg")}
+    response = editor.client.post("/admin/notices/new", data=data,
+                                  content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "画像ファイルではないようです" in response.get_data(as_text=True)
+    assert stored(db) == 0 and stored(db, NoticeImage) == 0
+
+
+def test_a_picture_is_uploaded_with_the_notice(admin_client, db, island, worker, fake_line):
+    editor = admin_client(role="editor")
+    picture = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (200, 80, 40)).save(picture, "JPEG")
+    picture.seek(0)
+    data = {**FORM, "action": "send", "csrf_token": editor.csrf_token(),
+            "image": (picture, "port.jpg")}
+    sent_id(editor.client.post("/admin/notices/new", data=data,
+                               content_type="multipart/form-data"))
+    worker.run_once()
+    first = fake_line.calls("/v2/bot/message/multicast")[0].json["messages"][0]
+    assert first["type"] == "image"
+    assert first["originalContentUrl"].startswith("https://island.example.jp/media/notices/")
+
+
+def test_a_draft_can_be_edited_then_sent(admin_client, db, island, worker, fake_line):
+    editor = admin_client(role="editor")
+    draft = sent_id(editor.submit("/admin/notices/new", {**FORM, "action": "draft"}))
+    assert notice(db, draft).status == "draft"
+    worker.run_once()
+    assert reached(fake_line) == []
+    page = editor.get(f"/admin/notices/{draft}/edit").get_data(as_text=True)
+    assert "断水のお知らせ" in page
+    sent_id(editor.submit(f"/admin/notices/{draft}/edit",
+                          {**FORM, "title": "断水（訂正版）", "action": "send"}))
+    assert notice(db, draft).status == "sent"
+    assert notice(db, draft).title == "断水（訂正版）"
+
+
+def test_withdraw_cancel_and_resend_are_audited(admin_client, db, island, fake_line, worker):
+    editor = admin_client(role="editor")
+    scheduled = sent_id(editor.submit("/admin/notices/new", {
+        **FORM, "timing": "at", "send_at": "2099-01-01T09:00", "action": "send"}))
+    assert notice(db, scheduled).status == "scheduled"
+    editor.submit(f"/admin/notices/{scheduled}/cancel")
+    assert notice(db, scheduled).status == "cancelled"
+    fake_line.script("/v2/bot/message/multicast", 400, times=2)
+    sent = sent_id(editor.submit("/admin/notices/new", {**FORM, "action": "send"}))
+    worker.run_once()
+    assert "もう一度送る" in editor.get(f"/admin/notices/{sent}").get_data(as_text=True)
+    editor.submit(f"/admin/notices/{sent}/resend")
+    worker.run_once()
+    assert len(reached(fake_line)) == 3
+    editor.submit(f"/admin/notices/{sent}/withdraw",
+                  {"correction_title": "訂正", "correction_body": "断水はありません。"})
+    assert notice(db, sent).status == "withdrawn"
+    with db.transaction() as session:
+        actions = [(a, actor) for a, actor in session.execute(
+            select(AuditEntry.action, AuditEntry.actor)
+            .where(AuditEntry.action.like("notice.%")).order_by(AuditEntry.id))]
+    assert [a for a, _ in actions] == ["notice.scheduled", "notice.cancelled", "notice.sent",
+                                       "notice.resent", "notice.withdrawn", "notice.sent"]
+    assert {actor for _, actor in actions} == {editor.actor}
+
+
+def test_viewers_read_but_cannot_write_and_strangers_must_log_in(admin_client, client, island):
+    viewer = admin_client(role="viewer")
+    assert viewer.get("/admin/notices").status_code == 200
+    assert viewer.get("/admin/notices/new").status_code == 403
+    assert client.get("/admin/notices").status_code == 302
+    assert client.get("/admin/notices/new").status_code == 302
+
+
+def test_forms_without_a_csrf_token_are_refused(admin_client, db, island):
+    editor = admin_client(role="editor")
+    response = editor.client.post("/admin/notices/new", data={**FORM, "action": "send"})
+    assert response.status_code == 400
+    assert stored(db) == 0
