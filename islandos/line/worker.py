@@ -310,10 +310,14 @@ class Worker:
                 return True
         try:
             with self.db.transaction() as session:
-                job = session.get(Job, job_id)
-                assert job is not None
+                # The row lock makes a re-arm of this job (same unique key) wait for us and
+                # then take effect, instead of being overwritten by "done".
+                job = session.get(Job, job_id, with_for_update=True)
+                if job is None or job.status != JobStatus.RUNNING:
+                    return True  # re-armed since it was claimed: it runs again with its new payload
                 self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport))
-                job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
+                if job.status == JobStatus.RUNNING:
+                    job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
             report.jobs_done += 1
         except Exception as exc:
             log.exception("job %s failed", job_id)

@@ -73,3 +73,26 @@ def test_a_failing_job_changes_nothing_is_retried_then_marked_failed(state, db, 
         assert job.attempts == 5
         assert "boom" in (job.last_error or "")
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_job_re_armed_while_it_runs_runs_again(state, db, frozen_clock):
+    from islandos.models import Job
+
+    rounds: list[int] = []
+
+    def rearm_self(ctx: JobContext) -> None:
+        # e.g. a person's language changes while their rich-menu link job is running
+        rounds.append(ctx.payload["round"])
+        if ctx.payload.get("round") == 1:
+            job = ctx.session.scalars(select(Job).where(Job.unique_key == "again")).one()
+            job.status, job.payload = JobStatus.PENDING, {"round": 2}
+
+    worker = worker_with(state, again=rearm_self)
+    with db.transaction() as session:
+        schedule(session, "again", frozen_clock(), {"round": 1}, unique_key="again")
+    worker.run_once()
+    with db.transaction() as session:
+        job = session.scalars(select(Job)).one()
+        assert job.status == JobStatus.DONE
+        assert job.payload == {"round": 2}
+    assert rounds == [1, 2]
