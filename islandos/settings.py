@@ -34,6 +34,7 @@ class Settings:
     stripe_webhook_secret: str = ""
     stripe_api_base_url: str = ""
     proxy_fix_hops: int = 0
+    ratelimit_storage_uri: str = "memory://"
     line_timeout_seconds: float = 3.0
     line_reply_timeout_seconds: float = 2.0
     webhook_max_bytes: int = 1_000_000
@@ -72,6 +73,7 @@ class Settings:
             "stripe_webhook_secret": env.get("STRIPE_WEBHOOK_SECRET", ""),
             "stripe_api_base_url": env.get("STRIPE_API_BASE_URL", ""),
             "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
+            "ratelimit_storage_uri": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
         }
         known = {f.name for f in fields(cls)}

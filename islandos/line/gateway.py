@@ -148,7 +148,8 @@ class LineApiTransport:
                 request_id = (exc.headers or {}).get("x-line-accepted-request-id", request_id)
             return SendResult(outcome, status, detail, request_id)
         except urllib3.exceptions.NewConnectionError as exc:
-            return SendResult(Outcome.RETRY, None, f"{what}: cannot connect ({exc.__class__.__name__})")
+            detail = f"{what}: cannot connect ({exc.__class__.__name__})"
+            return SendResult(Outcome.RETRY, None, detail)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return SendResult(Outcome.UNCERTAIN, None, f"{what}: {exc.__class__.__name__}")
         headers = response.headers or {}
@@ -173,7 +174,9 @@ class LineApiTransport:
         return self._call("push", lambda: self.api.push_message_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 
-    def multicast(self, to: Sequence[str], messages: Sequence[Message], retry_key: str) -> SendResult:
+    def multicast(
+        self, to: Sequence[str], messages: Sequence[Message], retry_key: str
+    ) -> SendResult:
         request = MulticastRequest.from_dict({"to": list(to), "messages": check_messages(messages)})
         return self._call("multicast", lambda: self.api.multicast_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
@@ -269,7 +272,9 @@ class RecordingTransport:
         self._record("push", [to], messages)
         return SendResult(Outcome.ACCEPTED, 200)
 
-    def multicast(self, to: Sequence[str], messages: Sequence[Message], retry_key: str) -> SendResult:
+    def multicast(
+        self, to: Sequence[str], messages: Sequence[Message], retry_key: str
+    ) -> SendResult:
         check_messages(messages)
         if not 1 <= len(to) <= 500:
             return SendResult(Outcome.REFUSED, 400, "multicast takes 1 to 500 recipients")

@@ -339,7 +339,8 @@ class FakeLineApi:
                     {"message": RETRY_KEY_ACCEPTED_MESSAGE, **original},
                     {"x-line-accepted-request-id": original_id},
                 )
-            cost = messages * recipients
+            # LINE counts one message per recipient, however many bubbles a request carries.
+            cost = recipients
             if self.quota_limit is not None and self.total_usage + cost > self.quota_limit:
                 raise LineError(429, MONTHLY_LIMIT_BODY)
             self.total_usage += cost

@@ -405,13 +405,14 @@ def test_scripted_rate_limit_then_success(fake: FakeLineApi, api: MessagingApi) 
 def test_monthly_limit(fake: FakeLineApi, api: MessagingApi, http: urllib3.PoolManager) -> None:
     fake.quota_limit = 5
     messages = [TextMessage(text="one"), TextMessage(text="two")]
-    api.multicast(MulticastRequest(to=[user(1), user(2)], messages=messages))
+    # One message per recipient, whatever the number of bubbles: 4 + 1 = 5.
+    api.multicast(MulticastRequest(to=[user(i) for i in range(1, 5)], messages=messages))
+    api.push_message(PushMessageRequest(to=user(), messages=messages))
 
     with pytest.raises(ApiException) as exc_info:
-        api.push_message(PushMessageRequest(to=user(), messages=messages))
+        api.push_message(PushMessageRequest(to=user(), messages=messages[:1]))
     assert exc_info.value.status == 429
     assert sdk_error(exc_info) == MONTHLY_LIMIT_BODY
-    api.push_message(PushMessageRequest(to=user(), messages=messages[:1]))
 
     assert api.get_message_quota().value == 5
     assert api.get_message_quota_consumption().total_usage == 5

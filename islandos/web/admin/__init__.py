@@ -7,7 +7,6 @@ of this package is imported by `init_app`) and a menu entry with `register_nav(.
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -255,9 +254,8 @@ def init_app(app: Flask) -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         importlib.import_module(f"{__name__}.{info.name}")
     settings = islandos_state(app).settings
-    storage = (settings.extra.get("ratelimit_storage_uri")
-               or os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
-    limiter = Limiter(get_remote_address, storage_uri=str(storage), default_limits=[],
+    limiter = Limiter(get_remote_address, storage_uri=settings.ratelimit_storage_uri,
+                      default_limits=[],
                       strategy="moving-window")
     limiter.init_app(app)
     app.extensions[LIMITER_KEY] = limiter
