@@ -9,6 +9,7 @@ from types import FrameType
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from islandos.cli.db import upgrade_database
 from islandos.demo import seed_demo
@@ -68,7 +69,8 @@ def serve(host: str, port: int, demo: bool) -> None:
     click.echo(f"IslandOS on {where}  (admin: {where}/admin"
                + (f", simulator: {where}/dev/simulator)" if state.settings.is_development else ")"))
     try:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(),  # type: ignore[attr-defined]
+                   threaded=True, use_reloader=False)
     finally:
         stop.set()
         thread.join(timeout=5)
