@@ -10,6 +10,7 @@ from islandos.line.router import Context, Router
 from islandos.models.notices import NoticeImage
 from islandos.models.people import Role
 from islandos.services import notice_reports
+from islandos.services.notice_changes import Confirmation, confirm, erase_notice_data
 from islandos.services.notice_images import image_url
 from islandos.services.notice_messages import (
     CONFIRM_ACTION,
@@ -17,7 +18,6 @@ from islandos.services.notice_messages import (
     more_bubble,
     notice_messages,
 )
-from islandos.services.notices import Confirmation, confirm, erase_notice_data
 from islandos.services.privacy import register_personal_data_eraser
 
 

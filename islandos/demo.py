@@ -7,13 +7,14 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from islandos.demo_island import seed_island
+from islandos.demo_notices import seed_notices
 
 Seeder = Callable[[Session], list[str]]
 
 
 def seeders() -> list[Seeder]:
     """Feature seeders in the order they build on each other."""
-    return [seed_island]
+    return [seed_island, seed_notices]
 
 
 def seed_demo(session: Session) -> list[str]:

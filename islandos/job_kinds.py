@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from islandos.line import richmenus
 from islandos.scheduler import JobRegistry
-from islandos.services import notices
+from islandos.services import notice_sending
 
 
 def build_job_registry() -> JobRegistry:
     registry = JobRegistry()
-    registry.add("notice.send", notices.job_send)
-    registry.add("notice.occurrence", notices.job_occurrence)  # one weekday of a weekly series
-    registry.add("notice.remind", notices.job_remind)
+    registry.add("notice.send", notice_sending.job_send)
+    # one weekday of a weekly series
+    registry.add("notice.occurrence", notice_sending.job_occurrence)
+    registry.add("notice.remind", notice_sending.job_remind)
     richmenus.register_jobs(registry)  # richmenu.link, richmenu.unlink
     return registry

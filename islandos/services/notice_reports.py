@@ -16,6 +16,7 @@ from islandos.services import notice_audience as aud
 
 ARCHIVE_PAGE = 9  # bubbles per carousel page; one more says 「もっと見る」
 NOT_YET_NAMES = 500
+PERSON_NOTICES = 20  # on a person's page in the dashboard
 
 
 def archive_page(session: Session, person: Person, page: int) -> tuple[list[Notice], bool]:
@@ -143,3 +144,16 @@ def recipient_count(session: Session, audience: aud.Audience, priority: str,
     """The exact number of people (and family, for an emergency) it would reach now."""
     return aud.count_audience(session, audience, moment,
                               with_family=priority == NoticePriority.EMERGENCY)
+
+
+def received_by(session: Session, person_id: int, limit: int = PERSON_NOTICES
+                ) -> tuple[list[tuple[Notice, NoticeDelivery]], int]:
+    """The notices that went to one person (latest first, at most `limit`) with their delivery
+    (confirmed_at, family copy), and how many there are in all."""
+    rows = session.execute(
+        select(Notice, NoticeDelivery).join(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
+        .where(NoticeDelivery.person_id == person_id)
+        .order_by(NoticeDelivery.created_at.desc(), NoticeDelivery.id.desc()).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(NoticeDelivery).where(
+        NoticeDelivery.person_id == person_id)) or 0
+    return [(notice, delivery) for notice, delivery in rows], total

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from islandos.models.notices import Notice, NoticeDelivery
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import FamilyLink, Person, Role
-from islandos.services.notices import NoticeInput, create_and_submit
+from islandos.services.notice_drafts import NoticeInput
+from islandos.services.notice_sending import create_and_submit
+from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
 from tests.support.factories import make_district, make_person
 
 BASE_URL = "https://island.example.jp"
@@ -96,5 +98,3 @@ def person(db, person_id: int) -> Person:
         assert found is not None
         return found
 
-
-from tests.support.admin import admin_client  # noqa: E402, F401

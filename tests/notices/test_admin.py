@@ -135,7 +135,7 @@ def test_a_draft_can_be_edited_then_sent(admin_client, db, island, worker, fake_
     assert notice(db, draft).title == "断水（訂正版）"
 
 
-def test_withdraw_cancel_and_resend_are_audited(admin_client, db, island, fake_line, worker):
+def test_drafts_withdraw_cancel_and_resend_are_audited(admin_client, db, island, fake_line, worker):
     editor = admin_client(role="editor")
     scheduled = sent_id(editor.submit("/admin/notices/new", {
         **FORM, "timing": "at", "send_at": "2099-01-01T09:00", "action": "send"}))
@@ -156,8 +156,9 @@ def test_withdraw_cancel_and_resend_are_audited(admin_client, db, island, fake_l
         actions = [(a, actor) for a, actor in session.execute(
             select(AuditEntry.action, AuditEntry.actor)
             .where(AuditEntry.action.like("notice.%")).order_by(AuditEntry.id))]
-    assert [a for a, _ in actions] == ["notice.scheduled", "notice.cancelled", "notice.sent",
-                                       "notice.resent", "notice.withdrawn", "notice.sent"]
+    assert [a for a, _ in actions] == [
+        "notice.drafted", "notice.scheduled", "notice.cancelled", "notice.drafted", "notice.sent",
+        "notice.resent", "notice.drafted", "notice.withdrawn", "notice.sent"]
     assert {actor for _, actor in actions} == {editor.actor}
 
 
@@ -174,3 +175,55 @@ def test_forms_without_a_csrf_token_are_refused(admin_client, db, island):
     response = editor.client.post("/admin/notices/new", data={**FORM, "action": "send"})
     assert response.status_code == 400
     assert stored(db) == 0
+
+
+def test_a_picture_over_the_request_limit_is_a_form_error_not_a_bare_413(
+        admin_client, db, island):
+    editor = admin_client(role="editor")
+    data = {**FORM, "action": "send", "csrf_token": editor.csrf_token(),
+            "image": (io.BytesIO(b"\xff" * (13 * 1024 * 1024)), "huge.jpg")}
+    response = editor.client.post("/admin/notices/new", data=data,
+                                  content_type="multipart/form-data")
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert 'id="image-error"' in html and "画像が大きすぎて受け取れませんでした" in html
+    assert 'name="csrf_token"' in html  # the form is there to fill in again
+    assert stored(db) == 0 and stored(db, NoticeImage) == 0
+
+
+def test_a_garbled_time_or_number_is_a_form_error_not_silently_dropped(admin_client, db, island):
+    editor = admin_client(role="editor")
+    response = editor.submit("/admin/notices/new", {
+        **FORM, "not_after": "tomorrow", "reminder_hours": "abc", "action": "draft"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="not_after-error">日時を正しく入力してください。' in html
+    assert 'id="reminder_hours-error">リマインドは0〜336時間で入力してください。' in html
+    assert stored(db) == 0
+
+
+def test_the_preview_checks_the_text_as_it_will_be_sent(admin_client, db, island):
+    editor = admin_client(role="editor")
+    blank = editor.submit("/admin/notices/new", {**FORM, "title": "   ", "action": "preview"})
+    assert blank.status_code == 400
+    assert "タイトルを入力してください。" in blank.get_data(as_text=True)
+    room = 5000 - len("【断水のお知らせ】\n")
+    lines = ["あ" * 98] * 50  # browsers send line ends as CRLF; LINE gets LF
+    body = "\r\n".join(lines)
+    assert len(body) > room >= len("\n".join(lines))
+    response = editor.submit("/admin/notices/new", {**FORM, "body_ja": body, "action": "draft"})
+    draft = sent_id(response)
+    assert notice(db, draft).body_ja == "\n".join(lines)
+
+
+def test_saving_and_editing_a_draft_are_audited(admin_client, db, island):
+    editor = admin_client(role="editor")
+    draft = sent_id(editor.submit("/admin/notices/new", {**FORM, "action": "draft"}))
+    sent_id(editor.submit(f"/admin/notices/{draft}/edit", {**FORM, "title": "断水（変更）",
+                                                            "action": "draft"}))
+    with db.transaction() as session:
+        entries = session.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.target)
+                                  .order_by(AuditEntry.id)).all()
+    assert [tuple(e) for e in entries if e[0].startswith("notice.")] == [
+        ("notice.drafted", editor.actor, f"notice:{draft}"),
+        ("notice.edited", editor.actor, f"notice:{draft}")]

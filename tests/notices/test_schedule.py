@@ -12,7 +12,7 @@ from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import Person
-from islandos.services.notices import cancel
+from islandos.services.notice_changes import cancel
 from tests.notices.conftest import deliveries, multicasts, notice, reached, send
 from tests.support.webhook import postback_event
 
@@ -47,7 +47,7 @@ def test_a_cancelled_notice_never_goes(db, island, worker, fake_line, frozen_clo
     with db.transaction() as session:
         assert session.scalars(select(AuditEntry.action).where(
             AuditEntry.target == f"notice:{notice_id}")).all() == [
-            "notice.scheduled", "notice.cancelled"]
+            "notice.drafted", "notice.scheduled", "notice.cancelled"]
 
 
 def test_a_weekly_notice_goes_on_each_chosen_weekday_until_its_end(
@@ -114,6 +114,33 @@ def test_those_who_have_not_confirmed_get_one_reminder_after_n_hours(
     worker.run_once()
     assert len(multicasts(fake_line)) == 1  # one reminder, never two
 
+
+
+def test_no_reminder_for_a_notice_line_never_took_and_the_reminder_is_audited(
+        db, island, worker, fake_line, frozen_clock):
+    notice_id = send(db, audience_kind="islanders", priority="important", reminder_hours=6)
+    fake_line.script("/v2/bot/message/multicast", 400)  # the first batch (Japanese) refused
+    worker.run_once()
+    fake_line.reset()
+    frozen_clock(hours=6)
+    worker.run_once()
+    assert reached(fake_line) == [island.uid("hanako")]  # only the batch LINE accepted
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "notice.reminded")).one()
+    assert (entry.actor, entry.target, entry.after) == (
+        "system", f"notice:{notice_id}", {"recipients": 1})
+
+
+def test_no_reminder_after_the_notices_not_after_time(db, island, worker, fake_line,
+                                                      frozen_clock):
+    send(db, audience_kind="islanders", priority="important", reminder_hours=6,
+         not_after=tokyo(2026, 11, 25, 12, 0))
+    worker.run_once()
+    fake_line.reset()
+    frozen_clock(hours=6)
+    worker.run_once()
+    assert multicasts(fake_line) == []
 
 def test_normal_notices_get_no_reminder(db, island, worker, fake_line, frozen_clock):
     send(db, audience_kind="islanders")

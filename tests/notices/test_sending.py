@@ -8,6 +8,8 @@ from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage, Priority
 from islandos.models.people import Person, Role
+from islandos.services.notice_drafts import NoticeError
+from islandos.services.notice_sending import send_notice
 from tests.notices.conftest import deliveries, multicasts, notice, reached, send
 
 
@@ -146,7 +148,6 @@ def test_every_send_is_in_the_audit_log(db, island):
 
 
 def test_sending_twice_sends_once(db, island, worker, fake_line):
-    from islandos.services.notices import NoticeError, send_notice
     notice_id = send(db, audience_kind="islanders")
     with db.transaction() as session:
         try:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
+from islandos.clock import now
 from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage, OutboxStatus
-from islandos.services.notices import (
-    NoticeError,
-    NoticeInput,
-    confirm,
-    forget_person,
-    resend_failed,
-    withdraw,
-)
+from islandos.services.notice_changes import confirm, forget_person, resend_failed, withdraw
+from islandos.services.notice_drafts import NoticeError, NoticeInput
 from tests.notices.conftest import BASE_URL, deliveries, multicasts, notice, reached, send
 
 
@@ -38,7 +36,8 @@ def test_withdrawing_drops_what_has_not_gone_and_sends_the_correction_to_the_sam
             OutboxMessage.source == f"notice:{notice_id}")).all()
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert set(dropped) == {OutboxStatus.DROPPED}
-    assert actions == ["notice.sent", "notice.withdrawn", "notice.sent"]
+    assert actions == ["notice.drafted", "notice.sent", "notice.drafted", "notice.withdrawn",
+                       "notice.sent"]
 
 
 def test_a_withdrawn_notice_sends_no_reminder(db, island, worker, fake_line, frozen_clock):
@@ -81,6 +80,26 @@ def test_deliveries_line_refused_can_be_resent_once(db, island, worker, fake_lin
         actions = session.scalars(select(AuditEntry.action)).all()
     assert actions.count("notice.resent") == 2
 
+
+
+def test_a_resend_keeps_the_not_after_time_and_is_refused_once_it_has_passed(
+        db, island, worker, fake_line, frozen_clock):
+    deadline = now() + timedelta(hours=2)
+    notice_id = send(db, audience_kind="islanders", not_after=deadline)
+    fake_line.script("/v2/bot/message/multicast", 400, times=2)
+    worker.run_once()
+    with db.transaction() as session:
+        assert resend_failed(session, notice_id, "admin:1", BASE_URL) == 3
+        again = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.PENDING)).all()
+        assert again and {row.not_after for row in again} == {deadline}
+    fake_line.script("/v2/bot/message/multicast", 400, times=2)
+    worker.run_once()
+    frozen_clock(hours=2, minutes=1)
+    with pytest.raises(NoticeError) as refused, db.transaction() as session:
+        resend_failed(session, notice_id, "admin:1", BASE_URL)
+    assert "過ぎたので、再送できません" in refused.value.msgid
+    assert reached(fake_line) == []
 
 def test_erasing_a_person_keeps_anonymous_counts(db, island, line):
     notice_id = send(db, audience_kind="islanders", priority="important")

@@ -1,5 +1,5 @@
 """Notices in the dashboard: write with a preview as LINE shows it, send or schedule, follow
-who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.notices."""
+who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.notice_*."""
 
 from __future__ import annotations
 
@@ -12,18 +12,28 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
 from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
 from islandos.models.people import District
+from islandos.services import notice_changes as changes
+from islandos.services import notice_drafts as drafts
 from islandos.services import notice_reports
-from islandos.services import notices as service
+from islandos.services import notice_sending as sending
 from islandos.services.notice_audience import Audience
 from islandos.services.notice_images import ImageRejected, image_url, store_image
 from islandos.services.notice_messages import notice_messages
-from islandos.web.admin import admin_actor, bp, login_required, register_nav, role_required
+from islandos.web.admin import (
+    admin_actor,
+    bp,
+    login_required,
+    register_nav,
+    role_required,
+    signed_in_admin,
+)
 from islandos.web.admin.forms import ButtonForm
 from islandos.web.locale import _, current_language
 
@@ -39,6 +49,7 @@ STATUS_LABELS = {NoticeStatus.DRAFT: "下書き", NoticeStatus.SCHEDULED: "予�
                  NoticeStatus.SENDING: "送信中", NoticeStatus.SENT: "送信済み",
                  NoticeStatus.WITHDRAWN: "取り消し済み", NoticeStatus.CANCELLED: "中止"}
 WEEKDAYS = ["月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜"]
+UPLOAD_TOO_LARGE = "画像が大きすぎて受け取れませんでした（10MBまで）。もう一度入力してください。"
 SECOND_CONFIRMATION = "送信する前に、もう一度確認してチェックを入れてください。"
 DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SCHEDULED: "予約しました。",
         NoticeStatus.SENT: "送信しました。"}
@@ -72,7 +83,7 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-def _read_form(form: Any) -> tuple[service.NoticeInput, dict[str, str]]:
+def _read_form(form: Any) -> tuple[drafts.NoticeInput, dict[str, str]]:
     """The posted fields as a NoticeInput, plus errors the service cannot see (bad formats)."""
     errors: dict[str, str] = {}
     timing = form.get("timing", "now")
@@ -82,7 +93,14 @@ def _read_form(form: Any) -> tuple[service.NoticeInput, dict[str, str]]:
     weekdays = "".join(sorted(d for d in form.getlist("weekdays") if d in "0123456" and d))
     if timing == "weekly" and not weekdays:
         errors["repeat_weekdays"] = "曜日を選んでください。"
-    data = service.NoticeInput(
+    not_after = _time(form.get("not_after"))
+    if form.get("not_after") and not_after is None:
+        errors["not_after"] = "日時を正しく入力してください。"
+    for name, message in (("tourist_days", "日数は1〜365で入力してください。"),
+                          ("reminder_hours", "リマインドは0〜336時間で入力してください。")):
+        if form.get(name) and _int(form.get(name)) is None:
+            errors[name] = message
+    data = drafts.NoticeInput(
         title=form.get("title", ""), body_ja=form.get("body_ja", ""),
         title_en=form.get("title_en"), body_en=form.get("body_en"),
         audience_kind=form.get("audience_kind", ""),
@@ -90,10 +108,10 @@ def _read_form(form: Any) -> tuple[service.NoticeInput, dict[str, str]]:
         tourist_days=_int(form.get("tourist_days")), priority=form.get("priority", ""),
         send_at=send_at, repeat_weekdays=weekdays if timing == "weekly" else None,
         repeat_until=_day(form.get("repeat_until")) if timing == "weekly" else None,
-        not_after=_time(form.get("not_after")),
+        not_after=not_after,
         reminder_hours=_int(form.get("reminder_hours"), 24) or 0,
         image_id=_int(form.get("image_id")))
-    return data, errors
+    return drafts.clean(data), errors
 
 
 def _form_values(notice: Notice | None) -> dict[str, Any]:
@@ -113,7 +131,7 @@ def _form_values(notice: Notice | None) -> dict[str, Any]:
         "reminder_hours": notice.reminder_hours, "image_id": notice.image_id or ""}
 
 
-def _preview(session: Session, data: service.NoticeInput) -> dict[str, Any]:
+def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
     """The messages each language gets, the exact count and LINE's quota against it."""
     sample = Notice(id=0, title=data.title, body_ja=data.body_ja, title_en=data.title_en,
                     body_en=data.body_en, priority=data.priority)
@@ -142,13 +160,31 @@ def _quota(needed: int) -> notice_reports.QuotaCheck:
 
 
 def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[str, str],
-                  preview: dict[str, Any] | None = None, status: int = 200) -> ResponseReturnValue:
+                  preview: dict[str, Any] | None = None, status: int = 200,
+                  form: CsrfForm | None = None) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         districts = list(session.scalars(select(District).order_by(District.sort_order)))
     return render_template(
         "admin/notices/compose.html", notice=notice, values=values, errors=errors,
-        preview=preview, districts=districts, form=CsrfForm(), audience_labels=AUDIENCE_LABELS,
-        priority_labels=PRIORITY_LABELS, weekdays=WEEKDAYS), status
+        preview=preview, districts=districts, form=form or CsrfForm(),
+        audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
+        weekdays=WEEKDAYS), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A post over MAX_CONTENT_LENGTH (a huge picture) to the compose page: the form again
+    with the error at the picture; nothing was read, so nothing is stored."""
+    admin = signed_in_admin()
+    if (request.endpoint not in ("admin.notice_new", "admin.notice_edit") or admin is None
+            or not admin.at_least(EDITOR)):
+        return error
+    notice_id = (request.view_args or {}).get("notice_id")
+    with islandos_state(current_app).db.transaction() as session:
+        found = session.get(Notice, notice_id) if notice_id else None
+    draft = found if found is not None and found.status == NoticeStatus.DRAFT else None
+    return _compose_page(draft, _form_values(draft), {"image": UPLOAD_TOO_LARGE}, status=413,
+                         form=CsrfForm(formdata=None))
 
 
 def _draft_or_404(session: Session, notice_id: int | None) -> Notice | None:
@@ -183,9 +219,9 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
     preview: dict[str, Any] | None = None
     try:
         with state.db.transaction() as session:
-            errors = {**service.validate(session, data, now()), **errors}
+            errors = {**drafts.validate(session, data, now()), **errors}
             if errors:
-                raise service.NoticeInvalid(errors)
+                raise drafts.NoticeInvalid(errors)
             if upload is not None and upload.filename:
                 picture = store_image(session, upload.read())
                 data = replace(data, image_id=picture.id)
@@ -198,15 +234,15 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
                     errors["confirm_send"] = SECOND_CONFIRMATION
             else:
                 draft = _draft_or_404(session, notice_id)
-                notice = service.save_draft(session, data, admin_actor(), draft)
+                notice = drafts.save_draft(session, data, admin_actor(), draft)
                 if action == "send":
-                    service.submit(session, notice, admin_actor(), state.settings.public_base_url)
+                    sending.submit(session, notice, admin_actor(), state.settings.public_base_url)
                 saved_id, status = notice.id, notice.status
     except ImageRejected as exc:
         return _compose_page(existing, values, {**errors, "image": exc.msgid}, status=400)
-    except service.NoticeInvalid as exc:
+    except drafts.NoticeInvalid as exc:
         return _compose_page(existing, values, exc.errors, status=400)
-    except service.NoticeError as exc:
+    except drafts.NoticeError as exc:
         flash(_(exc.msgid), "error")
         return _compose_page(existing, values, {}, status=400)
     if preview is not None and (action == "preview" or errors):
@@ -261,11 +297,11 @@ def _act(notice_id: int, action: Any, done_msgid: str) -> ResponseReturnValue:
     try:
         with islandos_state(current_app).db.transaction() as session:
             action(session)
-    except service.NoticeInvalid as exc:
+    except drafts.NoticeInvalid as exc:
         for msgid in exc.errors.values():
             flash(_(msgid), "error")
         return redirect(url_for("admin.notice", notice_id=notice_id))
-    except service.NoticeError as exc:
+    except drafts.NoticeError as exc:
         flash(_(exc.msgid), "error")
         return redirect(url_for("admin.notice", notice_id=notice_id))
     flash(_(done_msgid), "success")
@@ -277,9 +313,9 @@ def _act(notice_id: int, action: Any, done_msgid: str) -> ResponseReturnValue:
 def notice_withdraw(notice_id: int) -> ResponseReturnValue:
     title = request.form.get("correction_title", "").strip()
     body = request.form.get("correction_body", "").strip()
-    correction = (service.NoticeInput(title=title, body_ja=body) if title or body else None)
+    correction = (drafts.NoticeInput(title=title, body_ja=body) if title or body else None)
     base = islandos_state(current_app).settings.public_base_url
-    return _act(notice_id, lambda s: service.withdraw(s, notice_id, admin_actor(), base,
+    return _act(notice_id, lambda s: changes.withdraw(s, notice_id, admin_actor(), base,
                                                       correction),
                 "取り消しました。" if correction is None else "取り消して、訂正を送りました。")
 
@@ -287,12 +323,12 @@ def notice_withdraw(notice_id: int) -> ResponseReturnValue:
 @bp.post("/notices/<int:notice_id>/cancel")
 @role_required(EDITOR)
 def notice_cancel(notice_id: int) -> ResponseReturnValue:
-    return _act(notice_id, lambda s: service.cancel(s, notice_id, admin_actor()), "中止しました。")
+    return _act(notice_id, lambda s: changes.cancel(s, notice_id, admin_actor()), "中止しました。")
 
 
 @bp.post("/notices/<int:notice_id>/resend")
 @role_required(EDITOR)
 def notice_resend(notice_id: int) -> ResponseReturnValue:
     base = islandos_state(current_app).settings.public_base_url
-    return _act(notice_id, lambda s: service.resend_failed(s, notice_id, admin_actor(), base),
+    return _act(notice_id, lambda s: changes.resend_failed(s, notice_id, admin_actor(), base),
                 "送れなかった人に、もう一度送ります。")
