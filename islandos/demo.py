@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from islandos.demo_admin import seed_demo_admin
 from islandos.demo_island import seed_island
 from islandos.demo_notices import seed_notices
 
@@ -14,7 +15,7 @@ Seeder = Callable[[Session], list[str]]
 
 def seeders() -> list[Seeder]:
     """Feature seeders in the order they build on each other."""
-    return [seed_island, seed_notices]
+    return [seed_island, seed_notices, seed_demo_admin]
 
 
 def seed_demo(session: Session) -> list[str]:
