@@ -169,8 +169,8 @@ def on_role(context: Context) -> Sequence[Message]:
             return [messages.text(_("すでに登録されています。変更は「設定」からどうぞ。"))]
         person.dialog_state = person.dialog_data = None
         reg.become_tourist(context.session, person, context.actor)
-        return [messages.text(_("ようこそ！下のメニューから、島のマップや入島協力金のお支払いが"
-                                "できます。島のきまりを守って、お楽しみください。"))]
+        return [messages.text(_("ようこそ！島からの大切なお知らせを、このLINEでお届けします。"
+                                "島のきまりを守って、お楽しみください。"))]
     if role == Role.ISLANDER:
         if person.role == Role.ISLANDER:
             return [messages.text(_("すでに島民として登録されています。"))]

@@ -7,9 +7,11 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
@@ -30,6 +32,15 @@ log = logging.getLogger("islandos.webhook")
 HANDLER_FAILED = N_(
     "申し訳ありません。うまく処理できませんでした。少し時間をおいて、もう一度お試しください。"
 )
+
+_EVENTS = cast(Table, WebhookEvent.__table__)
+# Built once, run with parameters: INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id.
+_RECORD_ONCE = {
+    name: insert(_EVENTS).on_conflict_do_nothing(index_elements=[_EVENTS.c.webhook_event_id])
+    .returning(_EVENTS.c.id)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+_SET_REPLY_STATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
 
 
 def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) -> bool:
@@ -78,8 +89,8 @@ class Inbox:
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
         with self.db.transaction() as session:
-            row = self._record_once(session, event)
-            if row is None:
+            row_id = self._record_once(session, event)
+            if row_id is None:
                 log.info("duplicate event skipped event=%s user=%s redelivery=%s",
                          event.webhook_event_id, event.user_id, event.is_redelivery)
                 return None
@@ -89,26 +100,25 @@ class Inbox:
                 return None
             messages = self._dispatch(session, event)
             if not messages or not event.reply_token:
+                if event.can_reply:  # stored as pending; nothing to send after all
+                    _set_reply_state(session, row_id, ReplyState.NONE)
                 return None
-            row.reply_state = ReplyState.PENDING
-            session.flush()
-            return PendingReply(row.id, event.webhook_event_id, event.user_id,
+            return PendingReply(row_id, event.webhook_event_id, event.user_id,
                                 event.reply_token, messages)
 
     @staticmethod
-    def _record_once(session: Session, event: LineEvent) -> WebhookEvent | None:
-        """Store the event; None if its webhookEventId was already processed."""
-        row = WebhookEvent(
-            webhook_event_id=event.webhook_event_id, event_type=event.type,
-            line_user_id=event.user_id, mode=event.mode, is_redelivery=event.is_redelivery,
-            occurred_at=event.timestamp, received_at=now(),
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            return None
-        return row
+    def _record_once(session: Session, event: LineEvent) -> int | None:
+        """Store the event (reply pending if it can be answered) and return its row id;
+        None if its webhookEventId was already processed. One INSERT … ON CONFLICT DO NOTHING:
+        no savepoint, and on PostgreSQL a concurrent twin waits and then finds the row."""
+        statement = _RECORD_ONCE[session.get_bind().dialect.name]
+        return session.scalar(statement, {
+            "webhook_event_id": event.webhook_event_id, "event_type": event.type,
+            "line_user_id": event.user_id, "mode": event.mode,
+            "is_redelivery": event.is_redelivery, "occurred_at": event.timestamp,
+            "received_at": now(),
+            "reply_state": ReplyState.PENDING if event.can_reply else ReplyState.NONE,
+        })
 
     def _dispatch(self, session: Session, event: LineEvent) -> list[Message]:
         person = person_for_line_user(session, event.user_id) if event.is_one_to_one and \
@@ -152,10 +162,7 @@ class Inbox:
                             result.status)
         try:
             with self.db.transaction() as session:
-                row = session.get(WebhookEvent, reply.event_row_id)
-                if row is not None:
-                    row.reply_state = result_state
-                    row.reply_error = error[:300] or None
+                _set_reply_state(session, reply.event_row_id, result_state, error[:300] or None)
                 if result_state == ReplyState.PUSHED and reply.user_id:
                     enqueue_push(session, reply.user_id, reply.messages,
                                  priority=Priority.IMPORTANT,
@@ -163,3 +170,9 @@ class Inbox:
         except Exception:
             log.exception("could not record the reply outcome event=%s user=%s",
                           reply.webhook_event_id, reply.user_id)
+
+
+
+def _set_reply_state(session: Session, row_id: int, state: str, error: str | None = None) -> None:
+    session.execute(_SET_REPLY_STATE,
+                    {"row_id": row_id, "reply_state": state, "reply_error": error})

@@ -18,7 +18,8 @@ class NoticeStatus:
     SENT = "sent"  # handed to the outbox in the same transaction as this status
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
-    ALL = (DRAFT, SCHEDULED, SENDING, SENT, WITHDRAWN, CANCELLED)
+    EXPIRED = "expired"  # its not-after time passed before it could go (e.g. no worker ran)
+    ALL = (DRAFT, SCHEDULED, SENDING, SENT, WITHDRAWN, CANCELLED, EXPIRED)
 
 
 class NoticePriority:

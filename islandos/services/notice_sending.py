@@ -84,6 +84,8 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
     NoticeError when the notice is no longer waiting to be sent.
     """
     moment = now()
+    if _expire_if_too_late(session, notice_id, actor, moment):
+        return 0
     claimed = session.execute(
         update(Notice)
         .where(Notice.id == notice_id, Notice.repeat_weekdays.is_(None),
@@ -114,6 +116,23 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
                         "recipients": direct, "family": family})
     session.flush()
     return direct + family
+
+
+def _expire_if_too_late(session: Session, notice_id: int, actor: str, moment: datetime) -> bool:
+    """A waiting notice whose not-after time has passed is never sent, nor archived as sent."""
+    expired = session.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.repeat_weekdays.is_(None),
+               Notice.status.in_((NoticeStatus.DRAFT, NoticeStatus.SCHEDULED)),
+               Notice.not_after.is_not(None), Notice.not_after <= moment)
+        .values(status=NoticeStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(expired, "rowcount", 0) != 1:
+        return False
+    audit.record(session, actor, "notice.expired", f"notice:{notice_id}",
+                 note="not sent: its not-after time had passed")
+    return True
 
 
 def _enqueue(session: Session, notice: Notice, moment: datetime, url: str | None,

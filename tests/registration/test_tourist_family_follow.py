@@ -14,7 +14,7 @@ from tests.support.webhook import line_user_id
 
 def test_tourist_in_japanese_is_asked_nothing_personal(chat, db):
     reply = chat.press(chat.press(chat.follow(), "日本語"), "観光客です")
-    assert "島のマップ" in texts(reply) and "入島協力金" in texts(reply)
+    assert "大切なお知らせ" in texts(reply) and "島のきまり" in texts(reply)
     person = person_of(db, chat.user_id)
     assert (person.role, person.full_name, person.phone, person.district_id) == (
         Role.TOURIST, None, None, None)
@@ -22,7 +22,7 @@ def test_tourist_in_japanese_is_asked_nothing_personal(chat, db):
 
 def test_tourist_in_english(chat, db):
     reply = chat.press(chat.press(chat.follow(), "English"), "I'm visiting")
-    assert "Welcome! Use the menu below for the island map" in texts(reply)
+    assert "Welcome! Important news from the island will reach you here" in texts(reply)
     assert person_of(db, chat.user_id).language == "en"
 
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
+from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
 from islandos.models.people import District
@@ -41,14 +42,15 @@ register_nav("お知らせ", "admin.notices", min_role=AdminRole.VIEWER, order=2
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50
-AUDIENCE_LABELS = {AudienceKind.ISLANDERS: "島民全員", AudienceKind.DISTRICTS: "集落を選ぶ",
-                   AudienceKind.EVERYONE: "全員（島民・観光客・家族）",
-                   AudienceKind.TOURISTS: "観光客", AudienceKind.FAMILY: "家族"}
-PRIORITY_LABELS = {"normal": "通常", "important": "重要", "emergency": "緊急"}
-STATUS_LABELS = {NoticeStatus.DRAFT: "下書き", NoticeStatus.SCHEDULED: "予約中",
-                 NoticeStatus.SENDING: "送信中", NoticeStatus.SENT: "送信済み",
-                 NoticeStatus.WITHDRAWN: "取り消し済み", NoticeStatus.CANCELLED: "中止"}
-WEEKDAYS = ["月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜"]
+AUDIENCE_LABELS = {AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
+                   AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
+                   AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
+PRIORITY_LABELS = {"normal": N_("通常"), "important": N_("重要"), "emergency": N_("緊急")}
+STATUS_LABELS = {NoticeStatus.DRAFT: N_("下書き"), NoticeStatus.SCHEDULED: N_("予約中"),
+                 NoticeStatus.SENDING: N_("送信中"), NoticeStatus.SENT: N_("送信済み"),
+                 NoticeStatus.WITHDRAWN: N_("取り消し済み"), NoticeStatus.CANCELLED: N_("中止"),
+                 NoticeStatus.EXPIRED: N_("期限切れ（未送信）")}
+WEEKDAYS = [N_("月曜"), N_("火曜"), N_("水曜"), N_("木曜"), N_("金曜"), N_("土曜"), N_("日曜")]
 UPLOAD_TOO_LARGE = "画像が大きすぎて受け取れませんでした（10MBまで）。もう一度入力してください。"
 SECOND_CONFIRMATION = "送信する前に、もう一度確認してチェックを入れてください。"
 DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SCHEDULED: "予約しました。",
