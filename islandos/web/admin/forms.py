@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from islandos.models.admin import AdminRole
@@ -65,13 +66,13 @@ class ButtonForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     username = StringField(validators=[DataRequired(REQUIRED), Length(max=64)])
-    role = SelectField(choices=[(role, role) for role in AdminRole.ALL])
+    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole.ALL])
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(
         min=10, max=200, message=lazy("10文字以上にしてください。"))])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(choices=[(role, role) for role in AdminRole.ALL])
+    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole.ALL])
 
 
 class PersonRoleForm(FlaskForm):

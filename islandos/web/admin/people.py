@@ -15,6 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
+from wtforms.fields.choices import SelectChoice
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
@@ -100,9 +101,10 @@ def _districts(session: Session) -> list[District]:
     return list(session.scalars(select(District).order_by(District.sort_order, District.id)))
 
 
-def _district_choices(session: Session, none_label: str) -> list[tuple[int, str]]:
+def _district_choices(session: Session, none_label: str) -> list[SelectChoice]:
     language = current_language()
-    return [(0, none_label)] + [(d.id, d.name(language)) for d in _districts(session)]
+    return [SelectChoice(0, none_label)] + [SelectChoice(d.id, d.name(language))
+                                            for d in _districts(session)]
 
 
 def _people_query(args: Any) -> Select[Person]:
@@ -163,7 +165,7 @@ def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseRet
             IslanderRequest.person_id == person.id).order_by(IslanderRequest.id.desc())))
         panels = [panel for loader in PERSON_PANELS if (panel := loader(session, person))]
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
-        role_form.role.choices = [(r, _(ROLE_LABELS[r])) for r in Role.ALL]
+        role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role.ALL]
         district_form = forms.get("district_form") or PersonDistrictForm(
             district_id=person.district_id or 0)
         district_form.district_id.choices = _district_choices(session, _("なし"))
@@ -185,7 +187,7 @@ def person(person_id: int) -> ResponseReturnValue:
 @role_required(PEOPLE_EDITOR)
 def person_role(person_id: int) -> ResponseReturnValue:
     form = PersonRoleForm()
-    form.role.choices = [(r, r) for r in Role.ALL]
+    form.role.choices = [SelectChoice(r, r) for r in Role.ALL]
     if not form.validate_on_submit():
         return _person_page(person_id, 400, role_form=form)
     try:
