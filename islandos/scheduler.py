@@ -14,6 +14,7 @@ from islandos.clock import now
 from islandos.models.jobs import Job, JobStatus
 
 if TYPE_CHECKING:
+    from islandos.db import Database
     from islandos.line.gateway import LineTransport
 
 
@@ -29,6 +30,19 @@ class JobContext:
 JobHandler = Callable[[JobContext], None]
 
 
+@dataclass(frozen=True)
+class LineJobContext:
+    """For a job that calls LINE: it opens its own short transactions around the call, so
+    no database transaction (on SQLite, the write lock) is held while LINE answers."""
+
+    db: Database
+    payload: dict[str, Any]
+    transport: LineTransport
+
+
+LineJobHandler = Callable[[LineJobContext], None]
+
+
 class UnknownJobKind(LookupError):
     pass
 
@@ -38,11 +52,22 @@ class JobRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
+        self._line_handlers: dict[str, LineJobHandler] = {}
 
     def add(self, kind: str, handler: JobHandler) -> None:
-        if kind in self._handlers and self._handlers[kind] is not handler:
-            raise ValueError(f"job kind {kind!r} registered twice")
+        """A job that runs inside the worker's transaction (it may enqueue, never call LINE)."""
+        self._claim(kind, handler)
         self._handlers[kind] = handler
+
+    def add_line_job(self, kind: str, handler: LineJobHandler) -> None:
+        """A job that calls LINE directly (rich menus); it manages its own transactions."""
+        self._claim(kind, handler)
+        self._line_handlers[kind] = handler
+
+    def _claim(self, kind: str, handler: object) -> None:
+        known = self._handlers.get(kind) or self._line_handlers.get(kind)
+        if known is not None and known is not handler:
+            raise ValueError(f"job kind {kind!r} registered twice")
 
     def get(self, kind: str) -> JobHandler:
         try:
@@ -50,8 +75,11 @@ class JobRegistry:
         except KeyError as exc:
             raise UnknownJobKind(kind) from exc
 
+    def line_job(self, kind: str) -> LineJobHandler | None:
+        return self._line_handlers.get(kind)
+
     def __contains__(self, kind: str) -> bool:
-        return kind in self._handlers
+        return kind in self._handlers or kind in self._line_handlers
 
 
 def schedule(

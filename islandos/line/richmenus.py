@@ -29,7 +29,7 @@ from islandos.line.gateway import LineTransport, Outcome, RichMenuError, SendRes
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.people import Person, Role, Status
 from islandos.models.registration import RichMenuDeployment
-from islandos.scheduler import JobContext, JobRegistry, schedule
+from islandos.scheduler import JobRegistry, LineJobContext, schedule
 from islandos.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -188,40 +188,41 @@ def _raise_unless_done(what: str, result: SendResult) -> None:
                             f"{result.detail}".strip())
 
 
-def run_link_job(ctx: JobContext) -> None:
-    person = ctx.session.get(Person, int(ctx.payload["person_id"]))
-    if person is None or not person.can_receive or person.line_user_id is None:
+def run_link_job(ctx: LineJobContext) -> None:
+    with ctx.db.transaction() as session:
+        person = session.get(Person, int(ctx.payload["person_id"]))
+        if person is None or not person.can_receive or person.line_user_id is None:
+            return
+        user_id, name, language = person.line_user_id, menu_name_for(person), person.language
+        menu_id = session.scalar(select(RichMenuDeployment.line_rich_menu_id).where(
+            RichMenuDeployment.name == name, RichMenuDeployment.language == language))
+    if menu_id is None:
+        log.info("no rich menu deployed yet for %s/%s", name, language)
         return
-    deployment = ctx.session.scalar(select(RichMenuDeployment).where(
-        RichMenuDeployment.name == menu_name_for(person),
-        RichMenuDeployment.language == person.language))
-    if deployment is None:
-        log.info("no rich menu deployed yet for %s/%s", menu_name_for(person), person.language)
-        return
-    result = ctx.transport.link_rich_menu(person.line_user_id, deployment.line_rich_menu_id)
+    result = ctx.transport.link_rich_menu(user_id, menu_id)
     if result.outcome is Outcome.REFUSED and result.status == 400:
-        log.warning("LINE refused linking a menu for user=%s: %s", person.line_user_id,
-                    result.detail)
+        log.warning("LINE refused linking a menu for user=%s: %s", user_id, result.detail)
         return
     # 404 (menu replaced meanwhile), rate limits, LINE errors: retried, reading the id again.
     _raise_unless_done("link rich menu", result)
 
 
-def run_unlink_job(ctx: JobContext) -> None:
+def run_unlink_job(ctx: LineJobContext) -> None:
     user_id = ctx.payload.get("line_user_id")
     if user_id:
         result = ctx.transport.unlink_rich_menu(str(user_id))
         if not (result.outcome is Outcome.REFUSED and result.status in (400, 404)):
             _raise_unless_done("unlink rich menu", result)
     key = f"richmenu.unlink:person:{ctx.payload.get('person_id')}"
-    job = ctx.session.scalar(select(Job).where(Job.unique_key == key))
-    if job is not None:
-        job.payload = {}  # the LINE user id of a deleted person is not kept
+    with ctx.db.transaction() as session:
+        job = session.scalar(select(Job).where(Job.unique_key == key))
+        if job is not None:
+            job.payload = {}  # the LINE user id of a deleted person is not kept
 
 
 def register_jobs(registry: JobRegistry) -> None:
-    registry.add(LINK_JOB, run_link_job)
-    registry.add(UNLINK_JOB, run_unlink_job)
+    registry.add_line_job(LINK_JOB, run_link_job)
+    registry.add_line_job(UNLINK_JOB, run_unlink_job)
 
 
 # Deploying -------------------------------------------------------------------------------

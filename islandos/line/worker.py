@@ -21,7 +21,7 @@ from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person, Status
 from islandos.models.system import SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
-from islandos.scheduler import JobContext, JobRegistry
+from islandos.scheduler import JobContext, JobRegistry, LineJobContext
 
 log = logging.getLogger(__name__)
 
@@ -310,12 +310,20 @@ class Worker:
                 return True
         try:
             with self.db.transaction() as session:
+                job = session.get(Job, job_id)
+                assert job is not None
+                kind, payload = job.kind, dict(job.payload)
+            line_job = self.jobs.line_job(kind)
+            if line_job is not None:
+                line_job(LineJobContext(self.db, payload, self.transport))
+            with self.db.transaction() as session:
                 # The row lock makes a re-arm of this job (same unique key) wait for us and
                 # then take effect, instead of being overwritten by "done".
                 job = session.get(Job, job_id, with_for_update=True)
                 if job is None or job.status != JobStatus.RUNNING:
                     return True  # re-armed since it was claimed: it runs again with its new payload
-                self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport))
+                if line_job is None:
+                    self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport))
                 if job.status == JobStatus.RUNNING:
                     job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
             report.jobs_done += 1
