@@ -25,7 +25,7 @@ from linebot.v3.messaging import (
 )
 
 from islandos.db import Database
-from islandos.line.messages import Message, check_messages
+from islandos.line.messages import Message, check_messages, parse_messages
 from islandos.models.recordings import RecordedMessage
 from islandos.settings import Settings
 
@@ -157,9 +157,7 @@ class LineApiTransport:
                           headers.get("x-line-request-id"))
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
-        request = ReplyMessageRequest.from_dict(
-            {"replyToken": reply_token, "messages": check_messages(messages)}
-        )
+        request = ReplyMessageRequest(reply_token=reply_token, messages=parse_messages(messages))
         result = self._call("reply", lambda: self.api.reply_message_with_http_info(
             request, _request_timeout=self.reply_timeout))
         if result.outcome is Outcome.RETRY and result.status is None:
@@ -170,14 +168,14 @@ class LineApiTransport:
         return result
 
     def push(self, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:
-        request = PushMessageRequest.from_dict({"to": to, "messages": check_messages(messages)})
+        request = PushMessageRequest(to=to, messages=parse_messages(messages))
         return self._call("push", lambda: self.api.push_message_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 
     def multicast(
         self, to: Sequence[str], messages: Sequence[Message], retry_key: str
     ) -> SendResult:
-        request = MulticastRequest.from_dict({"to": list(to), "messages": check_messages(messages)})
+        request = MulticastRequest(to=list(to), messages=parse_messages(messages))
         return self._call("multicast", lambda: self.api.multicast_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 

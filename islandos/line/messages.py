@@ -205,12 +205,19 @@ def bubble(
 
 def check_messages(messages: Sequence[Message]) -> list[Message]:
     """Refuse what LINE would refuse: 1–5 messages, each valid per LINE's own models."""
+    parse_messages(messages)
+    return list(messages)
+
+
+def parse_messages(messages: Sequence[Message]) -> list[SdkMessage]:
+    """check_messages, returning line-bot-sdk's models of the messages (for a request)."""
     if not messages:
         raise MessageLimitError("no messages to send")
     if len(messages) > MAX_MESSAGES_PER_REQUEST:
         raise MessageLimitError(
             f"{len(messages)} messages; LINE takes at most {MAX_MESSAGES_PER_REQUEST} a request"
         )
+    models: list[SdkMessage] = []
     for message in messages:
         if message.get("type") == "text":
             _check_length("text", message.get("text", ""), MAX_TEXT)
@@ -225,4 +232,5 @@ def check_messages(messages: Sequence[Message]) -> list[Message]:
             raise MessageLimitError(f"not a valid LINE message: {exc}") from exc
         if parsed is None:
             raise MessageLimitError(f"unknown message type {message.get('type')!r}")
-    return list(messages)
+        models.append(parsed)
+    return models

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from islandos.clock import now
 from islandos.models.people import Person, Role, Status
 
+# Run on every webhook event: built once; the district loads only if a handler needs it.
+_BY_LINE_USER = (select(Person).options(lazyload(Person.district))
+                 .where(Person.line_user_id == bindparam("line_user_id")))
+
 
 def person_for_line_user(session: Session, line_user_id: str) -> Person:
     """The person behind a LINE user id, created (role unknown) on first contact (flushes)."""
-    person = session.scalar(select(Person).where(Person.line_user_id == line_user_id))
+    person = session.scalar(_BY_LINE_USER, {"line_user_id": line_user_id})
     if person is not None:
         return person
     person = Person(line_user_id=line_user_id, role=Role.UNKNOWN, status=Status.ACTIVE,

@@ -9,6 +9,7 @@ from flask import Flask, Response, g, request
 from islandos.i18n import LANGUAGES, format_datetime, format_day, normalize_language, translator
 
 COOKIE = "lang"
+MACHINE_BLUEPRINTS = frozenset({"webhook", "health"})  # read by LINE and monitors, not people
 
 
 def current_language() -> str:
@@ -42,6 +43,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _remember_choice(response: Response) -> Response:
+        if request.blueprint in MACHINE_BLUEPRINTS:
+            return response
         chosen = request.args.get("lang")
         if chosen in LANGUAGES:
             response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax",

@@ -25,6 +25,7 @@ from islandos.extensions import islandos_state
 from islandos.line.worker import active_pause
 from islandos.models.admin import AdminRole, AdminUser
 from islandos.models.system import SendingPause
+from islandos.web import health, webhook
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -258,6 +259,8 @@ def init_app(app: Flask) -> None:
                       default_limits=[],
                       strategy="moving-window")
     limiter.init_app(app)
+    for machine in (webhook.bp, health.bp):  # the throttle is for people signing in
+        limiter.exempt(machine)
     app.extensions[LIMITER_KEY] = limiter
     app.context_processor(_chrome)
     app.register_blueprint(bp)
