@@ -79,7 +79,8 @@ class Report:
 
 
 def sign(channel_secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()
+    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 def user_id(n: int) -> str:
