@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
@@ -110,3 +110,22 @@ def enqueue_multicast(
         session.execute(insert(OutboxMessage), pending)
         batches += len(pending)
     return batches
+
+
+def forget_recipient(session: Session, line_user_id: str, reason: str) -> int:
+    """Take a user out of everything not yet tried (flushes): their pushes are dropped and
+    multicasts go without them (their retry keys are unused, so the change is safe).
+    Returns how many rows changed."""
+    changed = 0
+    untried = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                          OutboxMessage.attempts == 0)
+    for row in session.scalars(untried.execution_options(yield_per=100)):
+        if line_user_id not in row.recipients:
+            continue
+        row.recipients = [r for r in row.recipients if r != line_user_id]
+        row.recipient_count = len(row.recipients)
+        if not row.recipients:
+            row.status, row.last_error = OutboxStatus.DROPPED, reason
+        changed += 1
+    session.flush()
+    return changed

@@ -20,15 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.i18n import N_, gettext
 from islandos.line import messages
-from islandos.line.outbox import enqueue_push
+from islandos.line.outbox import enqueue_push, forget_recipient
 from islandos.line.richmenus import schedule_menu_unlink
-from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
+from islandos.models.outbox import Priority
 from islandos.models.people import FamilyLink, Person, Status
 from islandos.models.registration import CodeAttempt, FamilyCode, IslanderRequest
 from islandos.services import audit
@@ -104,12 +104,8 @@ def delete_personal_data(
     session.execute(delete(CodeAttempt).where(CodeAttempt.person_id == person.id))
     line_user_id = person.line_user_id
     if line_user_id:
-        # Pushes still waiting for this user are not sent to someone who asked to be forgotten.
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.order_key == f"user:{line_user_id}",
-                   OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == 0)
-            .values(status=OutboxStatus.DROPPED, last_error="the recipient deleted their data"))
+        # Nothing still waiting reaches someone who asked to be forgotten.
+        forget_recipient(session, line_user_id, "the recipient deleted their data")
         if notify and person.can_receive:
             enqueue_push(session, line_user_id,
                          [messages.text(gettext(person.language, DELETED_TEXT))],

@@ -180,3 +180,19 @@ def test_people_who_unfollowed_before_the_first_attempt_are_left_out(db, worker,
     worker.run_once()
     (call,) = fake_line.calls("/v2/bot/message/multicast")
     assert call.json["to"] == [staying.line_user_id]
+
+
+def test_a_forgotten_recipient_leaves_every_untried_message(db, worker, fake_line):
+    from islandos.line.outbox import forget_recipient
+    leaving, staying = line_user_id(1), line_user_id(2)
+    with db.transaction() as session:
+        enqueue_push(session, leaving, HELLO)
+        enqueue_multicast(session, [leaving, staying], HELLO)
+        enqueue_multicast(session, [leaving], HELLO)
+        assert forget_recipient(session, leaving, "deleted their data") == 3
+    worker.run_once()
+    assert fake_line.calls("/v2/bot/message/push") == []
+    (call,) = fake_line.calls("/v2/bot/message/multicast")
+    assert call.json["to"] == [staying]
+    assert [r.status for r in rows(db)] == [OutboxStatus.DROPPED, OutboxStatus.ACCEPTED,
+                                            OutboxStatus.DROPPED]
