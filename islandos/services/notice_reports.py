@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from islandos.models.notices import Notice, NoticeDelivery, NoticePriority
@@ -78,12 +78,17 @@ def delivery_report(session: Session, notice: Notice, language: str) -> Delivery
     """Accepted / failed / confirmed / not yet per district (one grouped query), and who
     has not confirmed yet (names for the office to phone or visit)."""
     confirmed = case((NoticeDelivery.confirmed_at.is_not(None), 1), else_=0)
+    # The worker leaves out of a batch whoever unfollowed before its first attempt.
+    left_out = and_(Person.unfollowed_at.is_not(None),
+                    OutboxMessage.first_attempt_at.is_not(None),
+                    Person.unfollowed_at <= OutboxMessage.first_attempt_at)
+    status = case((left_out, OutboxStatus.DROPPED), else_=OutboxMessage.status)
     grouped = session.execute(
-        select(NoticeDelivery.district_id, OutboxMessage.status, func.count(),
-               func.sum(confirmed))
+        select(NoticeDelivery.district_id, status, func.count(), func.sum(confirmed))
         .outerjoin(OutboxMessage, OutboxMessage.id == NoticeDelivery.outbox_id)
+        .outerjoin(Person, Person.id == NoticeDelivery.person_id)
         .where(NoticeDelivery.notice_id == notice.id)
-        .group_by(NoticeDelivery.district_id, OutboxMessage.status)).all()
+        .group_by(NoticeDelivery.district_id, status)).all()
     districts = {d.id: d for d in session.scalars(select(District))}
     lines: dict[int | None, DistrictLine] = {}
     for district_id, status, count, confirmed_count in grouped:
