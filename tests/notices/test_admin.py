@@ -24,6 +24,22 @@ def stored(db, model=Notice) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+def previewed(editor, form: dict, url: str = "/admin/notices/new", **upload) -> dict:
+    """Preview as the office does; returns the form to send, carrying what the preview showed."""
+    if upload:
+        response = editor.client.post(url, data={**form, **upload, "action": "preview",
+                                                 "csrf_token": editor.csrf_token()},
+                                      content_type="multipart/form-data")
+    else:
+        response = editor.submit(url, {**form, "action": "preview"})
+    html = response.get_data(as_text=True)
+    digest = re.search(r'name="previewed" value="([0-9a-f]{64})"', html)
+    assert digest, html[:800]
+    image_id = re.search(r'name="image_id" value="(\d*)"', html)
+    carried = {"image_id": image_id.group(1)} if image_id and image_id.group(1) else {}
+    return {**form, **carried, "previewed": digest.group(1), "action": "send"}
+
+
 def sent_id(response) -> int:
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     found = re.search(r"/admin/notices/(\d+)$", response.location)
@@ -44,8 +60,8 @@ def test_an_editor_previews_then_sends_and_sees_who_confirmed(
     assert "確認しました" in html
     assert "【重要】断水のお知らせ" in html  # the alt text shown in the notification
     assert stored(db) == 0  # a preview stores nothing
-    notice_id = sent_id(editor.submit("/admin/notices/new", {**FORM, "priority": "important",
-                                                             "action": "send"}))
+    notice_id = sent_id(editor.submit("/admin/notices/new",
+                                      previewed(editor, {**FORM, "priority": "important"})))
     worker.run_once()
     assert len(reached(fake_line)) == 3
     line.post(postback_event(island.uid("taro"), postback_data("notice_confirm", notice=notice_id),
@@ -62,12 +78,12 @@ def test_an_editor_previews_then_sends_and_sees_who_confirmed(
 def test_emergency_and_everyone_need_a_second_confirmation(admin_client, db, island):
     editor = admin_client(role="editor")
     for changes in ({"priority": "emergency"}, {"audience_kind": "everyone"}):
-        response = editor.submit("/admin/notices/new", {**FORM, **changes, "action": "send"})
+        response = editor.submit("/admin/notices/new", previewed(editor, {**FORM, **changes}))
         assert response.status_code == 200
         assert "もう一度確認してチェックを入れてください" in response.get_data(as_text=True)
         assert stored(db) == 0
-    sent_id(editor.submit("/admin/notices/new", {**FORM, "priority": "emergency",
-                                                 "confirm_send": "yes", "action": "send"}))
+    sent_id(editor.submit("/admin/notices/new", previewed(
+        editor, {**FORM, "priority": "emergency", "confirm_send": "yes"})))
     assert stored(db) == 1
 
 
@@ -111,10 +127,8 @@ def test_a_picture_is_uploaded_with_the_notice(admin_client, db, island, worker,
     picture = io.BytesIO()
     Image.new("RGB", (1600, 1200), (200, 80, 40)).save(picture, "JPEG")
     picture.seek(0)
-    data = {**FORM, "action": "send", "csrf_token": editor.csrf_token(),
-            "image": (picture, "port.jpg")}
-    sent_id(editor.client.post("/admin/notices/new", data=data,
-                               content_type="multipart/form-data"))
+    sent_id(editor.submit("/admin/notices/new",
+                          previewed(editor, FORM, image=(picture, "port.jpg"))))
     worker.run_once()
     first = fake_line.calls("/v2/bot/message/multicast")[0].json["messages"][0]
     assert first["type"] == "image"
@@ -129,21 +143,21 @@ def test_a_draft_can_be_edited_then_sent(admin_client, db, island, worker, fake_
     assert reached(fake_line) == []
     page = editor.get(f"/admin/notices/{draft}/edit").get_data(as_text=True)
     assert "断水のお知らせ" in page
-    sent_id(editor.submit(f"/admin/notices/{draft}/edit",
-                          {**FORM, "title": "断水（訂正版）", "action": "send"}))
+    url = f"/admin/notices/{draft}/edit"
+    sent_id(editor.submit(url, previewed(editor, {**FORM, "title": "断水（訂正版）"}, url)))
     assert notice(db, draft).status == "sent"
     assert notice(db, draft).title == "断水（訂正版）"
 
 
 def test_drafts_withdraw_cancel_and_resend_are_audited(admin_client, db, island, fake_line, worker):
     editor = admin_client(role="editor")
-    scheduled = sent_id(editor.submit("/admin/notices/new", {
-        **FORM, "timing": "at", "send_at": "2099-01-01T09:00", "action": "send"}))
+    scheduled = sent_id(editor.submit("/admin/notices/new", previewed(editor, {
+        **FORM, "timing": "at", "send_at": "2099-01-01T09:00"})))
     assert notice(db, scheduled).status == "scheduled"
     editor.submit(f"/admin/notices/{scheduled}/cancel")
     assert notice(db, scheduled).status == "cancelled"
     fake_line.script("/v2/bot/message/multicast", 400, times=2)
-    sent = sent_id(editor.submit("/admin/notices/new", {**FORM, "action": "send"}))
+    sent = sent_id(editor.submit("/admin/notices/new", previewed(editor, FORM)))
     worker.run_once()
     assert "もう一度送る" in editor.get(f"/admin/notices/{sent}").get_data(as_text=True)
     editor.submit(f"/admin/notices/{sent}/resend")
@@ -227,3 +241,14 @@ def test_saving_and_editing_a_draft_are_audited(admin_client, db, island):
     assert [tuple(e) for e in entries if e[0].startswith("notice.")] == [
         ("notice.drafted", editor.actor, f"notice:{draft}"),
         ("notice.edited", editor.actor, f"notice:{draft}")]
+
+
+def test_a_notice_changed_after_its_preview_is_not_sent_unseen(admin_client, db, island):
+    editor = admin_client(role="editor")
+    form = previewed(editor, FORM)
+    response = editor.submit("/admin/notices/new", {**form, "body_ja": "明日10時から断水します。"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "プレビューのあとで内容が変わりました" in html
+    assert "明日10時から断水します。" in html  # the new preview is shown
+    assert stored(db) == 0

@@ -3,7 +3,9 @@ who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.n
 
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
+import json
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -52,6 +54,8 @@ STATUS_LABELS = {NoticeStatus.DRAFT: N_("下書き"), NoticeStatus.SCHEDULED: N_
                  NoticeStatus.EXPIRED: N_("期限切れ（未送信）")}
 WEEKDAYS = [N_("月曜"), N_("火曜"), N_("水曜"), N_("木曜"), N_("金曜"), N_("土曜"), N_("日曜")]
 UPLOAD_TOO_LARGE = "画像が大きすぎて受け取れませんでした（10MBまで）。もう一度入力してください。"
+CHANGED_SINCE_PREVIEW = N_(
+    "プレビューのあとで内容が変わりました。もう一度プレビューを確かめてから送ってください。")
 SECOND_CONFIRMATION = "送信する前に、もう一度確認してチェックを入れてください。"
 DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SCHEDULED: "予約しました。",
         NoticeStatus.SENT: "送信しました。"}
@@ -152,6 +156,12 @@ def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
             or data.audience_kind == AudienceKind.EVERYONE}
 
 
+def preview_digest(data: drafts.NoticeInput) -> str:
+    """What the office saw in the preview; sending needs the same, so nothing unseen goes."""
+    canonical = json.dumps(asdict(data), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _quota(needed: int) -> notice_reports.QuotaCheck:
     """LINE's monthly quota as LINE reports it (`islandos line quota`) against `needed`."""
     try:
@@ -229,10 +239,14 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
                 data = replace(data, image_id=picture.id)
                 values["image_id"] = picture.id
             preview = _preview(session, data)
+            preview["digest"] = preview_digest(data)
             unconfirmed = (preview["needs_second_confirmation"]
                            and request.form.get("confirm_send") != "yes")
-            if action == "preview" or (action == "send" and unconfirmed):
-                if action == "send":
+            unseen = request.form.get("previewed") != preview["digest"]
+            if action == "preview" or (action == "send" and (unconfirmed or unseen)):
+                if action == "send" and unseen:
+                    errors["previewed"] = CHANGED_SINCE_PREVIEW
+                elif action == "send":
                     errors["confirm_send"] = SECOND_CONFIRMATION
             else:
                 draft = _draft_or_404(session, notice_id)
