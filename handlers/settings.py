@@ -37,8 +37,10 @@ def on_settings(context: Context) -> Sequence[Message]:
     if person.role == Role.ISLANDER:
         buttons.append(_button(context, N_("集落を変える"), "set.district"))
         buttons.append(messages.message_action(_("家族コード"), _("家族コード")))
+        buttons.append(_button(context, N_("家族とのつながり"), "fam.links"))
     elif person.role == Role.FAMILY:
         buttons.append(_button(context, N_("家族を追加する"), "reg.role", role=Role.FAMILY))
+        buttons.append(_button(context, N_("家族とのつながり"), "fam.links"))
     else:
         buttons.append(messages.message_action(_("島民・家族の登録"), _("登録")))
     buttons.append(_button(context, N_("登録内容を見る"), "set.show"))
@@ -115,7 +117,8 @@ def on_family_code(context: Context) -> Sequence[Message]:
             "あなたの家族コードです。島の外のご家族に伝えてください。ご家族がこのLINEを友だち"
             "追加して「島の外の家族です」を選び、このコードを送ると、大切なお知らせがご家族にも"
             "届きます。")),
-        messages.text(code.code),
+        messages.text(code.code, quick_replies=[
+            _button(context, N_("家族コードを新しくする"), "fam.renew")]),
     ]
 
 

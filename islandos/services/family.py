@@ -21,6 +21,7 @@ from islandos.services.registration_codes import (
     IslanderCannotBeFamily,
     NotAnIslander,
     OwnFamilyCode,
+    RegistrationError,
     check_throttle,
     normalize_code,
     random_code,
@@ -31,6 +32,25 @@ FAMILY_CODE_LENGTH = 8
 ID_CHUNK = 500
 LINKED_TEXT = N_("ご家族の方が、あなたの家族コードで登録しました。"
                  "大切なお知らせは、ご家族にも届きます。")
+UNLINKED_BY_FAMILY_TEXT = N_("ご家族とのつながりが1件、解除されました。"
+                             "その方には、大切なお知らせが届かなくなります。")
+UNLINKED_BY_ISLANDER_TEXT = N_("島にいるご家族とのつながりが1件、解除されました。"
+                               "その方についてのお知らせは、もう届きません。")
+
+
+class FamilyLinkNotFound(RegistrationError):
+    msgid = N_("そのつながりは見つかりません。すでに解除されているかもしれません。")
+
+
+def _fresh_code(session: Session) -> str:
+    """A family code not used by any family or invite code."""
+    while True:
+        value = random_code(FAMILY_CODE_LENGTH)
+        taken = session.scalar(select(func.count()).select_from(FamilyCode).where(
+            FamilyCode.code == value)) or session.scalar(select(func.count()).select_from(
+                InviteCode).where(InviteCode.code == value))
+        if not taken:
+            return value
 
 
 def family_code_for(session: Session, islander: Person) -> FamilyCode:
@@ -40,14 +60,7 @@ def family_code_for(session: Session, islander: Person) -> FamilyCode:
     code = session.scalar(select(FamilyCode).where(FamilyCode.islander_person_id == islander.id))
     if code is not None:
         return code
-    while True:
-        value = random_code(FAMILY_CODE_LENGTH)
-        taken = session.scalar(select(func.count()).select_from(FamilyCode).where(
-            FamilyCode.code == value)) or session.scalar(select(func.count()).select_from(
-                InviteCode).where(InviteCode.code == value))
-        if not taken:
-            break
-    code = FamilyCode(islander_person_id=islander.id, code=value, created_at=now())
+    code = FamilyCode(islander_person_id=islander.id, code=_fresh_code(session), created_at=now())
     session.add(code)
     session.flush()
     return code
@@ -90,6 +103,56 @@ def link_family(session: Session, person: Person, raw_code: str, actor: str) -> 
                      before=before, after={"role": person.role})
         schedule_menu_link(session, person)
     return islander
+
+
+def renew_family_code(session: Session, islander: Person, actor: str) -> FamilyCode:
+    """Give the islander a new family code: the old one stops working at once, existing
+    family links stay (flushes, audits without the code itself). Raises NotAnIslander."""
+    code = family_code_for(session, islander)
+    code.code = _fresh_code(session)
+    code.created_at = now()
+    session.flush()
+    audit.record(session, actor, "family.code_renewed", f"person:{islander.id}")
+    return code
+
+
+def family_links(session: Session, person: Person) -> list[tuple[FamilyLink, Person]]:
+    """This person's family links, oldest first, each with the person on the other side:
+    the islanders for a family member, the family members for an islander (deleted people
+    have no links left). Empty for other roles."""
+    if person.role == Role.FAMILY:
+        mine, theirs = FamilyLink.family_person_id, FamilyLink.islander_person_id
+    elif person.role == Role.ISLANDER:
+        mine, theirs = FamilyLink.islander_person_id, FamilyLink.family_person_id
+    else:
+        return []
+    rows = session.execute(
+        select(FamilyLink, Person).join(Person, Person.id == theirs)
+        .where(mine == person.id, Person.status != Status.DELETED)
+        .order_by(FamilyLink.created_at, FamilyLink.id))
+    return [(link, other) for link, other in rows]
+
+
+def unlink_family(session: Session, person: Person, link_id: int, actor: str) -> None:
+    """Remove one family link that `person` is part of (as family member or islander) and
+    tell the person on the other side, in their language and without a name (flushes,
+    audits with ids only, enqueues a push). The family member keeps their role, so they
+    can add a code again. Raises FamilyLinkNotFound (also for someone else's link)."""
+    link = session.get(FamilyLink, link_id)
+    if link is None or person.id not in (link.family_person_id, link.islander_person_id):
+        raise FamilyLinkNotFound()
+    by_family = link.family_person_id == person.id
+    other = session.get(Person, link.islander_person_id if by_family else link.family_person_id)
+    before = {"link_id": link.id, "family_person_id": link.family_person_id,
+              "islander_person_id": link.islander_person_id}
+    session.delete(link)
+    session.flush()
+    audit.record(session, actor, "family.unlinked", f"person:{before['family_person_id']}",
+                 before=before, note="by family" if by_family else "by islander")
+    if other is not None and other.can_receive and other.line_user_id:
+        text = UNLINKED_BY_FAMILY_TEXT if by_family else UNLINKED_BY_ISLANDER_TEXT
+        enqueue_push(session, other.line_user_id, [messages.text(gettext(other.language, text))],
+                     source=f"family:unlinked:{link_id}")
 
 
 def islanders_of(session: Session, family_person_id: int) -> list[Person]:
