@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -142,6 +142,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._on_dispose: list[Callable[[], None]] = []
         path = sqlite_file(url)
         self.write_lock = SqliteWriteLock(path + ".writelock") if path else None
 
@@ -157,7 +158,14 @@ class Database:
         with lock, self.sessions() as session, session.begin():
             yield session
 
+    def on_dispose(self, callback: Callable[[], None]) -> None:
+        """Run `callback` (e.g. a last flush) before the engine is disposed."""
+        self._on_dispose.append(callback)
+
     def dispose(self) -> None:
+        for callback in self._on_dispose:
+            callback()
+        self._on_dispose.clear()
         self.engine.dispose()
         if self.write_lock is not None:
             self.write_lock.close()

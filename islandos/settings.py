@@ -37,6 +37,7 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     line_timeout_seconds: float = 3.0
     line_reply_timeout_seconds: float = 2.0
+    reply_log_delay_seconds: float = 0.5
     webhook_max_bytes: int = 1_000_000
     worker_poll_seconds: float = 1.0
     log_level: str = "INFO"

@@ -98,6 +98,7 @@ def app_overrides(database_url: str, fake_line: FakeLineApi, **extra: Any) -> di
         "public_base_url": "https://island.example.jp",
         "line_reply_timeout_seconds": 1.0,
         "line_timeout_seconds": 1.0,
+        "reply_log_delay_seconds": 0,  # mark replies sent at once; batching has its own test
         **extra,
     }
 

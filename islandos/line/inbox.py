@@ -21,6 +21,7 @@ from islandos.line.events import LineEvent, MalformedEvent
 from islandos.line.gateway import LineTransport, Outcome
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
+from islandos.line.reply_log import SentReplies
 from islandos.line.router import Context, Router
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
@@ -69,6 +70,7 @@ class Inbox:
         self.router = router
         self.transport = transport
         self.settings = settings
+        self.sent_replies = SentReplies(db, settings.reply_log_delay_seconds)
 
     def handle(self, raw: dict[str, Any]) -> PendingReply | None:
         """Store and answer one event in its own transaction; return the reply still to send.
@@ -161,6 +163,9 @@ class Inbox:
                             reply.webhook_event_id, reply.user_id, result.outcome.value,
                             result.status)
         try:
+            if result_state == ReplyState.SENT:
+                self.sent_replies.mark(reply.event_row_id)
+                return
             with self.db.transaction() as session:
                 _set_reply_state(session, reply.event_row_id, result_state, error[:300] or None)
                 if result_state == ReplyState.PUSHED and reply.user_id:

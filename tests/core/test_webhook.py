@@ -189,3 +189,19 @@ def test_a_failing_handler_rolls_back_its_changes_and_apologises(app, line, db, 
     assert count(db, WebhookEvent) == 1
     assert line.post(event).status_code == 200  # a redelivery changes nothing
     assert len(fake_line.calls("/v2/bot/message/reply")) == 1
+
+
+def test_confirmed_replies_are_marked_sent_in_batches(app, line, db):
+    from islandos.extensions import islandos_state
+    from islandos.line.reply_log import SentReplies
+    inbox = islandos_state(app).inbox
+    inbox.sent_replies = SentReplies(db, delay=60)  # long enough that only flush() writes
+    for n in range(3):
+        line.post(text_event(line_user_id(10 + n), "ほげ", line.reply_token()))
+    with db.transaction() as session:
+        states = session.scalars(select(WebhookEvent.reply_state)).all()
+    assert states == [ReplyState.PENDING] * 3
+    inbox.sent_replies.flush()
+    with db.transaction() as session:
+        states = session.scalars(select(WebhookEvent.reply_state)).all()
+    assert states == [ReplyState.SENT] * 3
