@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from islandos.i18n import LANGUAGES, N_, gettext
 from islandos.line import messages
 from islandos.line.events import postback_data
@@ -18,7 +16,6 @@ from islandos.line.messages import Message
 from islandos.line.richmenus import schedule_menu_link
 from islandos.line.router import Context, Router
 from islandos.models.people import Person, Role
-from islandos.models.registration import IslanderRequest, RequestStatus
 from islandos.services import registration as reg
 from islandos.services.family import link_family
 from islandos.services.people import mark_followed, mark_unfollowed
@@ -47,10 +44,8 @@ def _dialog(person: Person, state: str | None, **data: Any) -> None:
     person.dialog_data = {**(person.dialog_data or {}), **data}
 
 
-def pending_request(context: Context) -> IslanderRequest | None:
-    return context.session.scalar(select(IslanderRequest).where(
-        IslanderRequest.person_id == _person(context).id,
-        IslanderRequest.status == RequestStatus.PENDING))
+def waiting_for_approval(context: Context) -> bool:
+    return reg.has_pending_request(context.session, _person(context).id)
 
 
 # Messages ---------------------------------------------------------------------------------
@@ -124,7 +119,7 @@ def on_follow(context: Context) -> Sequence[Message]:
     if person.role != Role.UNKNOWN:
         schedule_menu_link(context.session, person)
         return [messages.text(context._("おかえりなさい。これまでの登録のまま使えます。"))]
-    if pending_request(context) is not None:
+    if waiting_for_approval(context):
         return [messages.text(context._(
             "おかえりなさい。島民登録の申請は、いま役場で確認中です。"))]
     person.dialog_state = person.dialog_data = None
@@ -146,7 +141,7 @@ def on_language(context: Context) -> Sequence[Message]:
     if language not in LANGUAGES:
         return [language_choice()]
     reg.change_language(context.session, person, language, context.actor)
-    if person.role == Role.UNKNOWN and pending_request(context) is None:
+    if person.role == Role.UNKNOWN and not waiting_for_approval(context):
         return [role_question(context)]
     return [messages.text(context._("表示することばを日本語にしました。"))]
 
@@ -155,7 +150,7 @@ def on_register(context: Context) -> Sequence[Message]:
     person = _person(context)
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
-    if pending_request(context) is not None:
+    if waiting_for_approval(context):
         return [messages.text(context._("島民登録の申請は、いま役場で確認中です。"))]
     return [role_question(context)]
 
@@ -233,7 +228,7 @@ def on_approval(context: Context) -> Sequence[Message]:
     person = _person(context)
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
-    if pending_request(context) is not None:
+    if waiting_for_approval(context):
         return [messages.text(context._("島民登録の申請は、いま役場で確認中です。"))]
     person.dialog_state, person.dialog_data = None, {"path": "approval"}
     return [consent_card(context)]

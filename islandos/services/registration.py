@@ -205,6 +205,13 @@ def pending_requests(session: Session) -> list[IslanderRequest]:
     ))
 
 
+def has_pending_request(session: Session, person_id: int) -> bool:
+    """Whether this person is waiting for the office to approve them."""
+    return session.scalar(select(IslanderRequest.id).where(
+        IslanderRequest.person_id == person_id,
+        IslanderRequest.status == RequestStatus.PENDING).limit(1)) is not None
+
+
 def _open_request(session: Session, request_id: int) -> IslanderRequest:
     request = session.get(IslanderRequest, request_id)
     if request is None:
