@@ -209,15 +209,14 @@ def check_messages(messages: Sequence[Message]) -> list[Message]:
     return list(messages)
 
 
-def parse_messages(messages: Sequence[Message]) -> list[SdkMessage]:
-    """check_messages, returning line-bot-sdk's models of the messages (for a request)."""
+def check_limits(messages: Sequence[Message]) -> list[Message]:
+    """LINE's counts and lengths only (cheap); the full check happens when a request is built."""
     if not messages:
         raise MessageLimitError("no messages to send")
     if len(messages) > MAX_MESSAGES_PER_REQUEST:
         raise MessageLimitError(
             f"{len(messages)} messages; LINE takes at most {MAX_MESSAGES_PER_REQUEST} a request"
         )
-    models: list[SdkMessage] = []
     for message in messages:
         if message.get("type") == "text":
             _check_length("text", message.get("text", ""), MAX_TEXT)
@@ -226,6 +225,13 @@ def parse_messages(messages: Sequence[Message]) -> list[SdkMessage]:
         items = message.get("quickReply", {}).get("items", [])
         if len(items) > MAX_QUICK_REPLY_ITEMS:
             raise MessageLimitError(f"{len(items)} quick-reply items; LINE allows 13")
+    return list(messages)
+
+
+def parse_messages(messages: Sequence[Message]) -> list[SdkMessage]:
+    """check_messages, returning line-bot-sdk's models of the messages (for a request)."""
+    models: list[SdkMessage] = []
+    for message in check_limits(messages):
         try:
             parsed = SdkMessage.from_dict(message)
         except (ValueError, TypeError, KeyError) as exc:
