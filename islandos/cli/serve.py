@@ -14,6 +14,7 @@ from werkzeug.serving import run_simple
 from islandos.cli.db import upgrade_database
 from islandos.demo import seed_demo
 from islandos.extensions import islandos_state
+from islandos.line.richmenus import deploy_rich_menus
 from islandos.line.worker import Worker
 
 
@@ -59,6 +60,11 @@ def serve(host: str, port: int, demo: bool) -> None:
         with state.db.transaction() as session:
             for line in seed_demo(session):
                 click.echo(line)
+        if state.settings.is_development:
+            # The recorder stands in for LINE, so the simulator shows menus being linked too.
+            report = deploy_rich_menus(state.db, state.transport)
+            click.echo(f"rich menus: {len(report.created)} created, "
+                       f"{len(report.unchanged)} unchanged")
     stop = threading.Event()
     thread = threading.Thread(
         target=make_worker().run_forever, args=(stop, state.settings.worker_poll_seconds),
