@@ -242,22 +242,23 @@ class DeployReport:
 
 
 def _user_ids(db: Database, name: str, language: str) -> Iterator[list[str]]:
-    """LINE user ids of active people whose menu is (name, language), ≤500 at a time."""
-    with db.transaction() as session:
-        rows = session.scalars(
-            select(Person.line_user_id).where(
-                Person.status == Status.ACTIVE, Person.line_user_id.is_not(None),
-                Person.role.in_(roles_of(name)), Person.language == language)
-            .order_by(Person.id).execution_options(yield_per=BULK_LINK_CHUNK))
-        chunk: list[str] = []
-        for user_id in rows:
-            if user_id:
-                chunk.append(user_id)
-            if len(chunk) == BULK_LINK_CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+    """LINE user ids of active people whose menu is (name, language), ≤500 at a time.
+
+    Each page is read in its own short transaction: no transaction stays open while the
+    caller waits for LINE."""
+    after = 0
+    while True:
+        with db.transaction() as session:
+            rows = session.execute(
+                select(Person.id, Person.line_user_id).where(
+                    Person.id > after, Person.status == Status.ACTIVE,
+                    Person.line_user_id.is_not(None), Person.role.in_(roles_of(name)),
+                    Person.language == language)
+                .order_by(Person.id).limit(BULK_LINK_CHUNK)).all()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield [user_id for _id, user_id in rows if user_id]
 
 
 def deploy_rich_menus(

@@ -27,3 +27,19 @@ def test_a_link_job_records_the_menu_without_holding_a_transaction(app, database
             RecordedMessage.line_user_id == islander.line_user_id)).all()
     assert [link.payload["op"] for link in links] == ["link"]
     dev.db.dispose()
+
+
+def test_deploying_with_people_in_development_links_them_without_blocking(database_url,
+                                                                         fake_line, app):
+    from tests.conftest import app_overrides
+    dev = islandos_state(create_app(app_overrides(database_url, fake_line, env="development")))
+    with dev.db.transaction() as session:
+        islanders = [make_islander(session).line_user_id for _ in range(3)]
+    report = deploy_rich_menus(dev.db, dev.transport)
+    assert report.linked_users == 3
+    with dev.db.transaction() as session:
+        linked = session.scalars(select(RecordedMessage.line_user_id).where(
+            RecordedMessage.via == "richmenu",
+            RecordedMessage.line_user_id.in_(islanders))).all()
+    assert sorted(linked) == sorted(islanders)
+    dev.db.dispose()
