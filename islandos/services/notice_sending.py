@@ -205,6 +205,20 @@ def job_send(ctx: JobContext) -> None:
 # Weekly series --------------------------------------------------------------------------
 
 
+def sends_this_month(series: Notice) -> int:
+    """How often a notice goes out in its first month (Japan time): 1, or each weekday of a
+    weekly series until the month or the series ends (for the quota check)."""
+    if not series.repeat_weekdays or series.repeat_until is None:
+        return 1
+    first = (series.send_at or now()).astimezone(TOKYO)
+    count, moment = 0, first - timedelta(minutes=1)
+    while (following := next_occurrence(series, moment)) is not None:
+        if following.astimezone(TOKYO).month != first.month:
+            break
+        count, moment = count + 1, following
+    return max(count, 1)
+
+
 def next_occurrence(series: Notice, after: datetime) -> datetime | None:
     """The first chosen weekday after `after`, at the series' time of day (Japan time)."""
     if not series.repeat_weekdays or series.repeat_until is None:

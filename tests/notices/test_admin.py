@@ -252,3 +252,21 @@ def test_a_notice_changed_after_its_preview_is_not_sent_unseen(admin_client, db,
     assert "プレビューのあとで内容が変わりました" in html
     assert "明日10時から断水します。" in html  # the new preview is shown
     assert stored(db) == 0
+
+
+def test_a_weekly_notice_counts_every_send_of_its_first_month_against_the_quota(
+        admin_client, island, fake_line, frozen_clock):
+    # 2026-11-25 09:00 JST; Thursdays from the 26th: the 26th is the only one left in November.
+    fake_line.quota_limit = 100
+    editor = admin_client(role="editor")
+    weekly = {**FORM, "timing": "weekly", "send_at": "2026-11-26T07:00", "weekdays": "3",
+              "repeat_until": "2027-01-31", "action": "preview"}
+    html = editor.submit("/admin/notices/new", weekly).get_data(as_text=True)
+    assert "このお知らせで 3 通使います" in html  # three islanders, once
+    twice = {**weekly, "weekdays": ["2", "3"]}  # Wednesdays too: none left after the 25th 9:00
+    html = editor.submit("/admin/notices/new", twice).get_data(as_text=True)
+    assert "このお知らせで 3 通使います" in html
+    december = {**weekly, "send_at": "2026-12-03T07:00"}  # five Thursdays: 3, 10, 17, 24, 31
+    html = editor.submit("/admin/notices/new", december).get_data(as_text=True)
+    assert "今月 5 回送ります" in html
+    assert "このお知らせで 15 通使います" in html

@@ -140,7 +140,8 @@ def _form_values(notice: Notice | None) -> dict[str, Any]:
 def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
     """The messages each language gets, the exact count and LINE's quota against it."""
     sample = Notice(id=0, title=data.title, body_ja=data.body_ja, title_en=data.title_en,
-                    body_en=data.body_en, priority=data.priority)
+                    body_en=data.body_en, priority=data.priority, send_at=data.send_at,
+                    repeat_weekdays=data.repeat_weekdays, repeat_until=data.repeat_until)
     picture = session.get(NoticeImage, data.image_id) if data.image_id else None
     base = islandos_state(current_app).settings.public_base_url
     url = image_url(base, picture) if picture and base.startswith("https://") else None
@@ -150,7 +151,7 @@ def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
     count = notice_reports.recipient_count(
         session, Audience(data.audience_kind, data.district_ids, data.tourist_days),
         data.priority, data.send_at or now())
-    return {"languages": languages, "count": count,
+    return {"languages": languages, "count": count, "sends": sending.sends_this_month(sample),
             "image_path": f"/media/notices/{picture.token}.jpg" if picture else None,
             "needs_second_confirmation": data.priority == "emergency"
             or data.audience_kind == AudienceKind.EVERYONE}
@@ -262,7 +263,8 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
         flash(_(exc.msgid), "error")
         return _compose_page(existing, values, {}, status=400)
     if preview is not None and (action == "preview" or errors):
-        preview["quota"] = _quota(preview["count"].total)  # outside the transaction
+        # outside the transaction; a weekly series counts every send of its first month
+        preview["quota"] = _quota(preview["count"].total * preview["sends"])
         return _compose_page(existing, values, errors, preview)
     flash(_(DONE.get(status, "保存しました。")), "success")
     return redirect(url_for("admin.notice", notice_id=saved_id))
