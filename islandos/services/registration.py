@@ -271,16 +271,23 @@ def become_tourist(session: Session, person: Person, actor: str) -> Person:
     return _set_role(session, person, Role.TOURIST, actor)
 
 
-def _set_role(session: Session, person: Person, role: str, actor: str) -> Person:
+def _change(session: Session, person: Person, action: str, actor: str,
+            **values: Any) -> Person:
+    """Apply a change that decides the person's menu: audited before/after, menu relinked."""
     before = _snapshot(person)
-    person.role = role
-    if role != Role.UNKNOWN:
-        person.registered_at = person.registered_at or now()
+    for name, value in values.items():
+        setattr(person, name, value)
     session.flush()
-    audit.record(session, actor, "person.role_changed", f"person:{person.id}",
+    audit.record(session, actor, action, f"person:{person.id}",
                  before=before, after=_snapshot(person))
     schedule_menu_link(session, person)
     return person
+
+
+def _set_role(session: Session, person: Person, role: str, actor: str) -> Person:
+    registered_at = person.registered_at or (now() if role != Role.UNKNOWN else None)
+    return _change(session, person, "person.role_changed", actor, role=role,
+                   registered_at=registered_at)
 
 
 def _person(session: Session, person_id: int) -> Person:
@@ -308,13 +315,7 @@ def change_district(
     rich-menu link). Raises PersonNotFound or UnknownDistrict."""
     person = _person(session, person_id)
     district = district_or_error(session, district_id)
-    before = _snapshot(person)
-    person.district = district
-    session.flush()
-    audit.record(session, actor, "person.district_changed", f"person:{person.id}",
-                 before=before, after=_snapshot(person))
-    schedule_menu_link(session, person)
-    return person
+    return _change(session, person, "person.district_changed", actor, district=district)
 
 
 def change_language(session: Session, person: Person, language: str, actor: str) -> Person:
@@ -323,13 +324,7 @@ def change_language(session: Session, person: Person, language: str, actor: str)
         raise RegistrationError()
     if person.language == language:
         return person
-    before = _snapshot(person)
-    person.language = language
-    session.flush()
-    audit.record(session, actor, "person.language_changed", f"person:{person.id}",
-                 before=before, after=_snapshot(person))
-    schedule_menu_link(session, person)
-    return person
+    return _change(session, person, "person.language_changed", actor, language=language)
 
 
 def count_by_role(session: Session) -> dict[str, int]:

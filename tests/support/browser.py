@@ -36,6 +36,7 @@ def _require_browser() -> None:
     if missing:
         if in_ci():
             pytest.fail(f"browser tests must run under CI=true: {missing}")
+        # Only on a developer's machine without Chromium: CI (CI=true) fails above instead.
         pytest.skip(missing)
 
 
