@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from islandos import create_app
-from islandos.web.admin import LIMITER_KEY
+from islandos.web.admin import THROTTLE_KEY
 from tests.conftest import app_overrides
 
 
 def test_the_throttle_uses_redis_when_told(database_url, fake_line):
     app = create_app(app_overrides(database_url, fake_line,
                                    ratelimit_storage_uri="redis://127.0.0.1:6379/15"))
-    limiter = app.extensions[LIMITER_KEY]
-    assert type(limiter.storage).__name__ == "RedisStorage"
+    throttle = app.extensions[THROTTLE_KEY]
+    assert type(throttle.storage).__name__ == "RedisStorage"

@@ -17,15 +17,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.line.worker import active_pause
 from islandos.models.admin import AdminRole, AdminUser
 from islandos.models.system import SendingPause
-from islandos.web import health, webhook
+from islandos.web.admin.throttle import LoginThrottle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=8)
-LIMITER_KEY = "islandos_limiter"
+THROTTLE_KEY = "islandos_login_throttle"
 
 # Session keys
 ADMIN_ID = "admin_id"
@@ -245,9 +243,9 @@ def _chrome() -> dict[str, Any]:
 # The app side ------------------------------------------------------------------------
 
 
-def login_limiter() -> Limiter:
-    limiter: Limiter = current_app.extensions[LIMITER_KEY]
-    return limiter
+def login_throttle() -> LoginThrottle:
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
 
 
 def init_app(app: Flask) -> None:
@@ -255,12 +253,6 @@ def init_app(app: Flask) -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         importlib.import_module(f"{__name__}.{info.name}")
     settings = islandos_state(app).settings
-    limiter = Limiter(get_remote_address, storage_uri=settings.ratelimit_storage_uri,
-                      default_limits=[],
-                      strategy="moving-window")
-    limiter.init_app(app)
-    for machine in (webhook.bp, health.bp):  # the throttle is for people signing in
-        limiter.exempt(machine)
-    app.extensions[LIMITER_KEY] = limiter
+    app.extensions[THROTTLE_KEY] = LoginThrottle(settings.ratelimit_storage_uri)
     app.context_processor(_chrome)
     app.register_blueprint(bp)

@@ -10,7 +10,6 @@ import qrcode.image.svg
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask.typing import ResponseReturnValue
-from flask_limiter.errors import RateLimitExceeded
 from markupsafe import Markup
 
 from islandos.extensions import islandos_state
@@ -23,7 +22,7 @@ from islandos.web.admin import (
     STAGE,
     bp,
     end_session,
-    login_limiter,
+    login_throttle,
     next_url,
     pending_admin,
     signed_in_admin,
@@ -32,16 +31,10 @@ from islandos.web.admin import (
 from islandos.web.admin.forms import LoginForm, TotpForm
 from islandos.web.locale import _, current_language
 
-LOGIN_LIMIT = "10 per minute;30 per hour"
-
 
 def _throttled() -> bool:
     """Count one sign-in attempt from this address; True when there were too many."""
-    try:
-        with login_limiter().limit(LOGIN_LIMIT):
-            return False
-    except RateLimitExceeded:
-        return True
+    return not login_throttle().attempt(request.remote_addr or "unknown")
 
 
 def _locked_message(error: AccountLocked) -> str:
