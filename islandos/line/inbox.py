@@ -54,6 +54,14 @@ def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) 
     return hmac.compare_digest(expected, signature.strip())
 
 
+class HandlerFailed(Exception):
+    """A handler raised: its changes are rolled back and the user gets an apology."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
 @dataclass(frozen=True)
 class PendingReply:
     event_row_id: int
@@ -90,37 +98,59 @@ class Inbox:
             self._reply(reply)
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
-        with self.db.transaction() as session:
-            row_id = self._record_once(session, event)
-            if row_id is None:
-                log.info("duplicate event skipped event=%s user=%s redelivery=%s",
-                         event.webhook_event_id, event.user_id, event.is_redelivery)
-                return None
-            if event.mode != "active":
-                log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
-                         event.user_id)
-                return None
-            messages = self._dispatch(session, event)
-            if not messages or not event.reply_token:
-                if event.can_reply:  # stored as pending; nothing to send after all
-                    _set_reply_state(session, row_id, ReplyState.NONE)
-                return None
-            return PendingReply(row_id, event.webhook_event_id, event.user_id,
-                                event.reply_token, messages)
+        try:
+            with self.db.transaction() as session:
+                return self._record_and_answer(session, event)
+        except HandlerFailed as failure:
+            # The handler's changes went with the rolled-back transaction (cheaper than a
+            # savepoint around every handler); the event is recorded again, with an apology.
+            with self.db.transaction() as session:
+                return self._record_apology(session, event, failure.language)
+
+    def _record_and_answer(self, session: Session, event: LineEvent) -> PendingReply | None:
+        row_id = self._record_once(session, event)
+        if row_id is None:
+            log.info("duplicate event skipped event=%s user=%s redelivery=%s",
+                     event.webhook_event_id, event.user_id, event.is_redelivery)
+            return None
+        if event.mode != "active":
+            log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
+                     event.user_id)
+            return None
+        messages = self._dispatch(session, event)
+        if not messages or not event.reply_token:
+            if event.can_reply:  # stored as pending; nothing to send after all
+                _set_reply_state(session, row_id, ReplyState.NONE)
+            return None
+        return PendingReply(row_id, event.webhook_event_id, event.user_id,
+                            event.reply_token, messages)
+
+    def _record_apology(self, session: Session, event: LineEvent,
+                        language: str) -> PendingReply | None:
+        row_id = self._record_once(session, event)
+        if row_id is None:  # a redelivery got here first
+            return None
+        if not (event.is_one_to_one and event.reply_token):
+            if event.can_reply:
+                _set_reply_state(session, row_id, ReplyState.NONE)
+            return None
+        return PendingReply(row_id, event.webhook_event_id, event.user_id, event.reply_token,
+                            [text(gettext(language, HANDLER_FAILED))])
 
     @staticmethod
     def _record_once(session: Session, event: LineEvent) -> int | None:
         """Store the event (reply pending if it can be answered) and return its row id;
         None if its webhookEventId was already processed. One INSERT … ON CONFLICT DO NOTHING:
         no savepoint, and on PostgreSQL a concurrent twin waits and then finds the row."""
-        statement = _RECORD_ONCE[session.get_bind().dialect.name]
-        return session.scalar(statement, {
+        connection = session.connection()
+        statement = _RECORD_ONCE[connection.dialect.name]
+        return connection.execute(statement, {
             "webhook_event_id": event.webhook_event_id, "event_type": event.type,
             "line_user_id": event.user_id, "mode": event.mode,
             "is_redelivery": event.is_redelivery, "occurred_at": event.timestamp,
             "received_at": now(),
             "reply_state": ReplyState.PENDING if event.can_reply else ReplyState.NONE,
-        })
+        }).scalar()
 
     def _dispatch(self, session: Session, event: LineEvent) -> list[Message]:
         person = person_for_line_user(session, event.user_id) if event.is_one_to_one and \
@@ -128,19 +158,15 @@ class Inbox:
         context = Context(session=session, event=event, person=person, settings=self.settings,
                           now=now(), router=self.router)
         try:
-            with session.begin_nested():
-                messages = check_messages(found) if (found := self.router.dispatch(context)) \
-                    else []
+            found = self.router.dispatch(context)
+            messages = check_messages(found) if found else []
         except SQLAlchemyError:
             raise
-        except Exception:
-            # A bug in one handler must not make LINE redeliver the event forever: its changes
-            # are rolled back, the event stays recorded, and the user gets an apology.
+        except Exception as exc:
+            # A bug in one handler must not make LINE redeliver the event forever.
             log.exception("handler failed event=%s user=%s type=%s", event.webhook_event_id,
                           event.user_id, event.type)
-            if not event.is_one_to_one:
-                return []
-            return [text(gettext(context.language, HANDLER_FAILED))]
+            raise HandlerFailed(context.language) from exc
         log.info("event handled event=%s user=%s type=%s replies=%d", event.webhook_event_id,
                  event.user_id, event.type, len(messages))
         return messages

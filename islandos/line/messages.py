@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from linebot.v3.messaging import Message as SdkMessage
@@ -205,12 +206,13 @@ def bubble(
 
 def check_messages(messages: Sequence[Message]) -> list[Message]:
     """Refuse what LINE would refuse: 1–5 messages, each valid per LINE's own models."""
-    parse_messages(messages)
+    for message in check_limits(messages):
+        _check_against_line_models(json.dumps(message, ensure_ascii=False, sort_keys=True))
     return list(messages)
 
 
 def check_limits(messages: Sequence[Message]) -> list[Message]:
-    """LINE's counts and lengths only (cheap); the full check happens when a request is built."""
+    """LINE's counts and lengths only (cheap); check_messages adds LINE's own models."""
     if not messages:
         raise MessageLimitError("no messages to send")
     if len(messages) > MAX_MESSAGES_PER_REQUEST:
@@ -228,15 +230,15 @@ def check_limits(messages: Sequence[Message]) -> list[Message]:
     return list(messages)
 
 
-def parse_messages(messages: Sequence[Message]) -> list[SdkMessage]:
-    """check_messages, returning line-bot-sdk's models of the messages (for a request)."""
-    models: list[SdkMessage] = []
-    for message in check_limits(messages):
-        try:
-            parsed = SdkMessage.from_dict(message)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise MessageLimitError(f"not a valid LINE message: {exc}") from exc
-        if parsed is None:
-            raise MessageLimitError(f"unknown message type {message.get('type')!r}")
-        models.append(parsed)
-    return models
+# Most messages are the same few answers (help, menus) over and over; parsing them into
+# line-bot-sdk's pydantic models costs more than the rest of a webhook event, so a message
+# that passed once is remembered by its JSON. Only passes are remembered: a refusal raises.
+@lru_cache(maxsize=256)
+def _check_against_line_models(message_json: str) -> None:
+    message = json.loads(message_json)
+    try:
+        parsed = SdkMessage.from_dict(message)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise MessageLimitError(f"not a valid LINE message: {exc}") from exc
+    if parsed is None:
+        raise MessageLimitError(f"unknown message type {message.get('type')!r}")
