@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from islandos.line import messages
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
-from islandos.models.people import Role
 
 
 def help_shortcuts(context: Context) -> list[dict[str, object]]:
     """Quick replies for what this person may do, in their language (at most 13)."""
-    role = context.person.role if context.person else Role.UNKNOWN
-    items = [item for item in context.router.help_items if role in item.roles]
+    items = [item for item in context.router.help_items if context.role in item.roles]
     return [messages.message_action(context._(item.label), context._(item.text))
             for item in items[: messages.MAX_QUICK_REPLY_ITEMS]]
 

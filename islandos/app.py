@@ -21,6 +21,7 @@ from islandos.line.router import Router
 from islandos.logs import configure_logging
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
 from islandos.web import admin, health, locale, media, simulator, webhook
+from islandos.web.sessions import SignedCookieSessions
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         TESTING=settings.is_testing,
         ISLANDOS_SETTINGS=settings,
     )
+    app.session_interface = SignedCookieSessions()
     if settings.proxy_fix_hops:
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

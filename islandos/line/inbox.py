@@ -25,7 +25,7 @@ from islandos.line.reply_log import SentReplies
 from islandos.line.router import Context, Router
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
-from islandos.services.people import person_for_line_user
+from islandos.services.people import sender_for_line_user
 from islandos.settings import Settings
 
 log = logging.getLogger("islandos.webhook")
@@ -153,10 +153,10 @@ class Inbox:
         }).scalar()
 
     def _dispatch(self, session: Session, event: LineEvent) -> list[Message]:
-        person = person_for_line_user(session, event.user_id) if event.is_one_to_one and \
-            event.user_id else None
-        context = Context(session=session, event=event, person=person, settings=self.settings,
-                          now=now(), router=self.router)
+        sender, person = sender_for_line_user(session, event.user_id) \
+            if event.is_one_to_one and event.user_id else (None, None)
+        context = Context(session=session, event=event, sender=sender, person=person,
+                          settings=self.settings, now=now(), router=self.router)
         try:
             found = self.router.dispatch(context)
             messages = check_messages(found) if found else []

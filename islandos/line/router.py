@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,31 +15,63 @@ from sqlalchemy.orm import Session
 from islandos.i18n import Translator, translator
 from islandos.line.events import LineEvent
 from islandos.line.messages import Message
-from islandos.models.people import Person
+from islandos.models.people import Person, Role
 from islandos.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event, as routing needs it: one indexed row of four columns, no ORM load."""
+
+    person_id: int
+    role: str
+    language: str
+    dialog_state: str | None
+
+    @classmethod
+    def of(cls, person: Person) -> Sender:
+        return cls(person.id, person.role, person.language, person.dialog_state)
+
+
 class Context:
-    """What a handler gets: the event, the person who sent it, a session and their language."""
+    """What a handler gets: the event, the person who sent it, a session and their language.
 
-    session: Session
-    event: LineEvent
-    person: Person | None
-    settings: Settings
-    now: datetime
-    router: Router
-    match: re.Match[str] | None = None
-    actor: str = field(init=False)
+    `person` (the ORM object) is loaded the first time a handler asks for it: most answers
+    (help, menus) need only the sender's role and language, which `sender` already has.
+    """
 
-    def __post_init__(self) -> None:
-        self.actor = f"line:person:{self.person.id}" if self.person else "line"
+    def __init__(self, *, session: Session, event: LineEvent, settings: Settings, now: datetime,
+                 router: Router, sender: Sender | None = None,
+                 person: Person | None = None) -> None:
+        self.session = session
+        self.event = event
+        self.settings = settings
+        self.now = now
+        self.router = router
+        self.sender = sender if sender is not None or person is None else Sender.of(person)
+        self._person = person
+        self.match: re.Match[str] | None = None
+        self.actor = f"line:person:{self.sender.person_id}" if self.sender else "line"
+
+    @property
+    def person(self) -> Person | None:
+        if self._person is None and self.sender is not None:
+            self._person = self.session.get(Person, self.sender.person_id)
+        return self._person
+
+    @property
+    def role(self) -> str:
+        if self._person is not None:
+            return self._person.role
+        return self.sender.role if self.sender else Role.UNKNOWN
 
     @property
     def language(self) -> str:
-        return self.person.language if self.person else "ja"
+        if self._person is not None:
+            return self._person.language
+        return self.sender.language if self.sender else "ja"
 
     @property
     def translator(self) -> Translator:
@@ -160,7 +192,8 @@ class Router:
 
     # Dispatch --------------------------------------------------------------
 
-    def resolve(self, event: LineEvent, person: Person | None) -> tuple[Handler | None, Any]:
+    def resolve(self, event: LineEvent,
+                dialog_state: str | None) -> tuple[Handler | None, Any]:
         """The handler for an event, and the regex match for a pattern route."""
         if event.type in ("follow", "unfollow", "join", "leave"):
             return self._singles.get(event.type), None
@@ -183,12 +216,13 @@ class Router:
             match = regex.fullmatch(words)
             if match:
                 return handler, match
-        if person is not None and person.dialog_state in self._states:
-            return self._states[person.dialog_state], None
+        if dialog_state is not None and dialog_state in self._states:
+            return self._states[dialog_state], None
         return self._singles.get("fallback"), None
 
     def dispatch(self, context: Context) -> list[Message]:
-        handler, match = self.resolve(context.event, context.person)
+        handler, match = self.resolve(
+            context.event, context.sender.dialog_state if context.sender else None)
         if handler is None:
             log.info("no route event=%s type=%s", context.event.webhook_event_id,
                      context.event.type)

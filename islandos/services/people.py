@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
 from islandos.clock import now
+from islandos.line.router import Sender
 from islandos.models.people import Person, Role, Status
+
+_PEOPLE = cast(Table, Person.__table__)
+# Run on every webhook event: four columns by the indexed LINE user id, no ORM identity work.
+_SENDER = (select(_PEOPLE.c.id, _PEOPLE.c.role, _PEOPLE.c.language, _PEOPLE.c.dialog_state)
+           .where(_PEOPLE.c.line_user_id == bindparam("line_user_id")))
 
 # Run on every webhook event: built once; the district loads only if a handler needs it.
 _BY_LINE_USER = (select(Person).options(lazyload(Person.district))
                  .where(Person.line_user_id == bindparam("line_user_id")))
+
+
+def sender_for_line_user(session: Session, line_user_id: str) -> tuple[Sender, Person | None]:
+    """Who sent an event (the person is created, role unknown, on first contact).
+
+    Returns the sender and, when it had to be created just now, the person itself.
+    """
+    row = session.connection().execute(_SENDER, {"line_user_id": line_user_id}).first()
+    if row is not None:
+        return Sender(row.id, row.role, row.language, row.dialog_state), None
+    person = person_for_line_user(session, line_user_id)
+    return Sender.of(person), person
 
 
 def person_for_line_user(session: Session, line_user_id: str) -> Person:
