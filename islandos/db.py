@@ -66,6 +66,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
+            # Database.transaction checkpoints outside the write lock (see there); SQLite's own
+            # checkpoint, run inside a commit, stays only as a backstop for other writers.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -80,6 +83,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if "poolclass" not in kwargs:
         options.update(pool_size=5, max_overflow=10)
     return create_engine(url, **options, **kwargs)
+
+
+# SQLite file databases: passive checkpoint after this many write transactions of a process;
+# SQLite's automatic one (which would run inside a commit) only past this many WAL pages.
+CHECKPOINT_EVERY_WRITES = 200
+BACKSTOP_CHECKPOINT_PAGES = 10_000
 
 
 class SqliteWriteLock:
@@ -147,6 +156,7 @@ class Database:
         self._on_dispose: list[Callable[[], None]] = []
         path = sqlite_file(url)
         self.write_lock = SqliteWriteLock(path + ".writelock") if path else None
+        self._writes_since_checkpoint = 0
 
     @property
     def is_postgres(self) -> bool:
@@ -159,6 +169,28 @@ class Database:
             self.write_lock.held() if self.write_lock else nullcontext())
         with lock, self.sessions() as session, session.begin():
             yield session
+        if self.write_lock is not None:
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
+                self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy a SQLite file's write-ahead log into the database, without holding up writers.
+
+        SQLite would do it inside the commit that fills the log, with our write lock held,
+        and every other webhook worker would wait out the copy and its fsync. PASSIVE copies
+        what it can beside the writers and readers that are running. A no-op elsewhere.
+        """
+        self._writes_since_checkpoint = 0
+        if self.write_lock is None:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            cursor.close()
+        finally:
+            raw.close()
 
     def on_dispose(self, callback: Callable[[], None]) -> None:
         """Run `callback` (e.g. a last flush) before the engine is disposed."""
@@ -168,6 +200,7 @@ class Database:
         for callback in self._on_dispose:
             callback()
         self._on_dispose.clear()
+        self.checkpoint()
         self.engine.dispose()
         if self.write_lock is not None:
             self.write_lock.close()
