@@ -7,7 +7,7 @@ signed text events from benchmarks/loadgen.py, and prints requests/s, p50 and p9
 and the ratios. Then it checks that IslandOS stored exactly one webhook_events row per event
 and that redelivering a sample of them adds none.
 
-    python benchmarks/webhook.py [--requests N] [--concurrency 50] [--workers W]
+    python benchmarks/webhook.py [--requests N] [--rounds 5] [--concurrency 50] [--workers W]
 """
 
 from __future__ import annotations
@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                              "meets only people IslandOS already knows)")
     parser.add_argument("--users", type=int, default=500, help="distinct LINE users")
     parser.add_argument("--resend", type=int, default=200, help="events redelivered afterwards")
-    parser.add_argument("--rounds", type=int, default=1, help="echo then IslandOS, this often")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="echo and IslandOS back to back, this often (first in turns)")
     parser.add_argument("--line-delay-ms", type=float, default=0.0,
                         help="the fake LINE API waits this long before answering")
     parser.add_argument("--time-limit", type=float, default=100.0, help="seconds per timed run")
@@ -267,18 +268,28 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(1, args.rounds + 1):
                 if args.rounds > 1:
                     print(f"round {number}", flush=True)
-                with served(ECHO_APP, echo_env, args, workdir / "echo.log") as server:
-                    echoes.append(measure("echo", server, fake, args))
-                run, ok = islandos_round(fake, workdir, number, args)
-                apps.append(run)
-                persisted = persisted and ok
+                # Back to back, in turns which goes first, so drifting load on a shared
+                # machine hits both alike; each round's pair gives its own ratios.
+                order = ("echo", "islandos") if number % 2 else ("islandos", "echo")
+                for name in order:
+                    if name == "echo":
+                        with served(ECHO_APP, echo_env, args, workdir / "echo.log") as server:
+                            echoes.append(measure("echo", server, fake, args))
+                    else:
+                        run, ok = islandos_round(fake, workdir, number, args)
+                        apps.append(run)
+                        persisted = persisted and ok
         errors = _log_errors(workdir / "islandos.log") + _log_errors(workdir / "echo.log")
         if errors:
             print(f"{errors} error lines in the servers' logs; the last lines:")
             print((workdir / "islandos.log").read_text(errors="replace")[-2000:])
-    throughput = _median(apps, "rps") / _median(echoes, "rps")
-    p99 = _median(apps, "p99") / _median(echoes, "p99")
-    summary = "median of the rounds" if args.rounds > 1 else "one round"
+    pairs = list(zip(echoes, apps, strict=True))
+    throughput = statistics.median(
+        a.report.requests_per_second / e.report.requests_per_second for e, a in pairs)
+    p99 = statistics.median(a.report.percentile(99) / e.report.percentile(99) for e, a in pairs)
+    cpu = statistics.median(a.cpu_ms / e.cpu_ms for e, a in pairs)
+    summary = ("medians of the rounds; ratios: median of each round's pair"
+               if args.rounds > 1 else "one round")
     for name, runs in (("echo", echoes), ("islandos", apps)):
         print(f"{name:8} {_median(runs, 'rps'):7.1f} req/s  p99 {_median(runs, 'p99'):7.1f} ms  "
               f"CPU {_median(runs, 'cpu'):5.2f} ms/event")
@@ -287,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'met' if throughput >= TARGET_THROUGHPUT else 'MISSED'}); "
           f"p99 islandos/echo {p99:.2f} (target <= {TARGET_P99}: "
           f"{'met' if p99 <= TARGET_P99 else 'MISSED'}); "
-          f"CPU per event islandos/echo {_median(apps, 'cpu') / _median(echoes, 'cpu'):.2f}")
+          f"CPU per event islandos/echo {cpu:.2f}")
     complete = all(run.complete for run in [*echoes, *apps])
     print(f"every event answered 200: {'yes' if complete else 'NO'}; one row per event and "
           f"redeliveries deduplicated: {'yes' if persisted else 'NO'}")

@@ -157,6 +157,7 @@ class Database:
         path = sqlite_file(url)
         self.write_lock = SqliteWriteLock(path + ".writelock") if path else None
         self._writes_since_checkpoint = 0
+        self._checkpointer: threading.Thread | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -172,7 +173,20 @@ class Database:
         if self.write_lock is not None:
             self._writes_since_checkpoint += 1
             if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
-                self.checkpoint()
+                self._checkpoint_in_background()
+
+    def _checkpoint_in_background(self) -> None:
+        """The copy and its fsync happen beside the request that filled the log, not in it."""
+        self._writes_since_checkpoint = 0
+        if self._checkpointer is not None and self._checkpointer.is_alive():
+            return
+        self._checkpointer = threading.Thread(target=self.checkpoint, name="islandos-checkpoint",
+                                              daemon=True)
+        self._checkpointer.start()
+
+    def wait_for_checkpoint(self, timeout: float = 10.0) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout)
 
     def checkpoint(self) -> None:
         """Copy a SQLite file's write-ahead log into the database, without holding up writers.
@@ -200,6 +214,7 @@ class Database:
         for callback in self._on_dispose:
             callback()
         self._on_dispose.clear()
+        self.wait_for_checkpoint()
         self.checkpoint()
         self.engine.dispose()
         if self.write_lock is not None:
