@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from islandos.models.jobs import Job, JobStatus
 from islandos.models.people import Person, Role, Status
 from islandos.models.registration import RichMenuDeployment
 from islandos.scheduler import JobRegistry, LineJobContext, schedule
+from islandos.services.leases import LeaseHeld, lease
 from islandos.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ IMAGE_DIR = PROJECT_ROOT / "static" / "richmenus"
 NAME_PREFIX = "islandos-"
 WIDTH, ROW_HEIGHT = 2500, 843
 BULK_LINK_CHUNK = 500
+DEPLOY_LEASE = "rich menu deploy"
+DEPLOY_LEASE_TTL = timedelta(minutes=15)
 LINK_JOB, UNLINK_JOB = "richmenu.link", "richmenu.unlink"
 
 DEFAULT, ISLANDER, FAMILY = "default", "islander", "family"
@@ -228,6 +232,10 @@ def register_jobs(registry: JobRegistry) -> None:
 # Deploying -------------------------------------------------------------------------------
 
 
+class DeployAlreadyRunning(RichMenuError):
+    """Another `richmenu deploy` holds the lease; nothing was sent to LINE."""
+
+
 @dataclass
 class DeployReport:
     created: list[str] = field(default_factory=list)  # "islander/ja"
@@ -267,7 +275,18 @@ def deploy_rich_menus(
 ) -> DeployReport:
     """Make LINE's menus match the designs. New menus are created and filled before anyone
     is moved; old ones are deleted last, so nobody is left without a menu. Raises
-    RichMenuError when LINE refuses a step (what was done so far stays consistent)."""
+    RichMenuError when LINE refuses a step (what was done so far stays consistent), and
+    DeployAlreadyRunning, before touching anything, while another deploy runs: its clean-up
+    would delete the menus this one is creating."""
+    try:
+        with lease(db, DEPLOY_LEASE, DEPLOY_LEASE_TTL):
+            return _deploy(db, transport, force=force, image_dir=image_dir)
+    except LeaseHeld as held:
+        raise DeployAlreadyRunning(str(held)) from held
+
+
+def _deploy(db: Database, transport: LineTransport, *, force: bool,
+            image_dir: Path | None) -> DeployReport:
     report = DeployReport()
     wanted = designs(image_dir)
     with db.transaction() as session:

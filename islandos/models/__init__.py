@@ -15,7 +15,7 @@ from islandos.models.registration import (
     RequestStatus,
     RichMenuDeployment,
 )
-from islandos.models.system import SendingPause, WorkerHeartbeat
+from islandos.models.system import Lease, SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "IslanderRequest",
     "Job",
     "JobStatus",
+    "Lease",
     "Notice",
     "NoticeDelivery",
     "NoticeImage",

@@ -28,3 +28,15 @@ class WorkerHeartbeat(Base):
 
     worker_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Lease(Base):
+    """A named piece of work one process at a time may do (a rich-menu deploy), held until
+    it is released or expires (a holder that died leaves it to expire)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -188,3 +188,19 @@ def test_recording_transport_records_menu_work_in_development(db):
             RecordedMessage.via == "richmenu"))]
     assert ops.count("create") == 6 and ops.count("upload") == 6 and "default" in ops
     assert not deploy_rich_menus(db, transport).changed
+
+
+def test_a_deploy_while_another_runs_is_refused_before_anything_reaches_line(
+        app, deploy_state, fake_line):
+    from islandos.line.richmenus import DEPLOY_LEASE, DEPLOY_LEASE_TTL, DeployAlreadyRunning
+    from islandos.services.leases import lease
+    people(deploy_state.db, 2, Role.ISLANDER)
+    with lease(deploy_state.db, DEPLOY_LEASE, DEPLOY_LEASE_TTL, holder="other-host:4242"):
+        with pytest.raises(DeployAlreadyRunning):
+            deploy_rich_menus(deploy_state.db, deploy_state.transport)
+        refused = app.test_cli_runner().invoke(main, ["line", "richmenu", "deploy"])
+        assert refused.exit_code == 1
+        assert "already running (other-host:4242)" in refused.output
+        assert writes(fake_line) == []
+    report = deploy_rich_menus(deploy_state.db, deploy_state.transport)
+    assert len(report.created) == 6
