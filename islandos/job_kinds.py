@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from islandos.line import richmenus
 from islandos.scheduler import JobRegistry
-from islandos.services import notice_sending
+from islandos.services import notice_images, notice_sending
 
 
 def build_job_registry() -> JobRegistry:
@@ -14,4 +16,6 @@ def build_job_registry() -> JobRegistry:
     registry.add("notice.occurrence", notice_sending.job_occurrence)
     registry.add("notice.remind", notice_sending.job_remind)
     richmenus.register_jobs(registry)  # richmenu.link, richmenu.unlink
+    registry.every(timedelta(hours=1), "notice.images.unused",
+                   notice_images.delete_unused_images)
     return registry

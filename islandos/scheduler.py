@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -41,6 +41,15 @@ class LineJobContext:
 
 
 LineJobHandler = Callable[[LineJobContext], None]
+# Housekeeping: given a session and the time, tidies up and says how many rows it touched.
+Housekeeping = Callable[[Session, datetime], int]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    interval: timedelta
+    run: Housekeeping
 
 
 class UnknownJobKind(LookupError):
@@ -53,6 +62,15 @@ class JobRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
         self._line_handlers: dict[str, LineJobHandler] = {}
+        self.periodic: list[PeriodicTask] = []
+
+    def every(self, interval: timedelta, name: str, task: Housekeeping) -> None:
+        """Housekeeping the worker runs in a transaction at most once per `interval` (and
+        when it starts). Every worker process keeps its own time, so a task must not mind
+        running twice."""
+        if any(known.name == name for known in self.periodic):
+            raise ValueError(f"periodic task {name!r} registered twice")
+        self.periodic.append(PeriodicTask(name, interval, task))
 
     def add(self, kind: str, handler: JobHandler) -> None:
         """A job that runs inside the worker's transaction (it may enqueue, never call LINE)."""

@@ -91,6 +91,7 @@ class Worker:
         self.jobs = jobs
         self.batch = batch
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._periodic_last_run: dict[str, datetime] = {}
 
     # Loop --------------------------------------------------------------------
 
@@ -114,6 +115,7 @@ class Worker:
         self._settle_stale_replies()
         while self._run_due_jobs(report):
             pass
+        self._run_periodic_tasks()
         while True:
             with self.db.transaction() as session:
                 pause = active_pause(session)
@@ -285,6 +287,22 @@ class Worker:
                        WebhookEvent.received_at < now() - STALE_REPLY)
                 .values(reply_state=ReplyState.UNKNOWN, reply_error="process stopped mid-reply")
             )
+
+    def _run_periodic_tasks(self) -> None:
+        for task in self.jobs.periodic:
+            moment = now()
+            last = self._periodic_last_run.get(task.name)
+            if last is not None and moment - last < task.interval:
+                continue
+            self._periodic_last_run[task.name] = moment
+            try:
+                with self.db.transaction() as session:
+                    touched = task.run(session, moment)
+            except Exception:
+                log.exception("periodic task %s failed; next try in %s", task.name, task.interval)
+                continue
+            if touched:
+                log.info("periodic task %s touched %d rows", task.name, touched)
 
     # Jobs --------------------------------------------------------------------
 

@@ -45,18 +45,18 @@ def lease(db: Database, name: str, ttl: timedelta, holder: str | None = None) ->
     taken_at = now()
     with db.transaction() as session:
         connection = session.connection()
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[
-            connection.dialect.name]
-        statement = insert(_LEASES).values(
-            name=name, holder=holder, acquired_at=taken_at, expires_at=taken_at + ttl)
-        statement = statement.on_conflict_do_update(
+        statement: sqlite.Insert | postgresql.Insert = (
+            postgresql.insert(_LEASES) if connection.dialect.name == "postgresql"
+            else sqlite.insert(_LEASES)
+        ).values(name=name, holder=holder, acquired_at=taken_at, expires_at=taken_at + ttl)
+        upsert = statement.on_conflict_do_update(
             index_elements=[_LEASES.c.name],
             set_={"holder": statement.excluded.holder,
                   "acquired_at": statement.excluded.acquired_at,
                   "expires_at": statement.excluded.expires_at},
             where=_LEASES.c.expires_at <= taken_at,
         ).returning(_LEASES.c.holder)
-        won = connection.execute(statement).first() is not None
+        won = connection.execute(upsert).first() is not None
         if not won:
             current = connection.execute(
                 select(_LEASES.c.holder, _LEASES.c.expires_at).where(_LEASES.c.name == name)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from islandos.models.notices import NoticeImage
+from islandos.models.notices import Notice, NoticeImage
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1024  # LINE shows images up to 1040 px wide on phones
 MAX_STORED_BYTES = 1_000_000  # LINE's limit for a preview image
 MAX_PIXELS = 40_000_000  # refuse decompression bombs
 ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+UNUSED_IMAGE_LIFETIME = timedelta(days=1)  # a picture no notice uses (uploaded for a preview)
 NOT_A_PICTURE = "画像ファイルではないようです。JPEGかPNGの画像を選んでください。"
 
 
@@ -86,3 +88,16 @@ def image_by_token(session: Session, token: str) -> NoticeImage | None:
 def image_url(base_url: str, image: NoticeImage) -> str:
     """Where LINE fetches the picture: PUBLIC_BASE_URL/media/notices/<token>.jpg."""
     return f"{base_url.rstrip('/')}/media/notices/{image.token}.jpg"
+
+
+def delete_unused_images(session: Session, moment: datetime) -> int:
+    """Pictures uploaded for a preview that no notice uses, a day after their upload.
+
+    A draft still open in someone's browser after that is told to upload the picture again
+    (the form's check that the picture exists).
+    """
+    unused = delete(NoticeImage).where(
+        NoticeImage.created_at < moment - UNUSED_IMAGE_LIFETIME,
+        ~exists().where(Notice.image_id == NoticeImage.id),
+    )
+    return int(getattr(session.execute(unused), "rowcount", 0) or 0)

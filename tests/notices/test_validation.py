@@ -160,3 +160,38 @@ def test_cli_rejects_an_unknown_audience(app, db, island):
     result = run_cli(app, "--audience", "aliens", "--title", "t", "--body", "b")
     assert result.exit_code != 0
     assert notices_stored(db) == 0
+
+
+def test_pictures_uploaded_only_for_a_preview_are_deleted_a_day_later(
+        db, island, worker, frozen_clock):
+    with db.transaction() as session:
+        abandoned = store_image(session, png((400, 300))).id
+        used = store_image(session, png((400, 300)))
+        create_and_submit(session, NoticeInput(title="港の様子", body_ja="写真です。",
+                                               audience_kind="islanders", image_id=used.id),
+                          "admin:1", BASE_URL)
+        used_id = used.id
+    worker.run_once()  # the hourly tidy-up runs when the worker starts: nothing is old yet
+    frozen_clock(hours=25)
+    with db.transaction() as session:
+        recent = store_image(session, png((400, 300))).id
+    worker.run_once()
+    with db.transaction() as session:
+        assert set(session.scalars(select(NoticeImage.id))) == {used_id, recent}
+        late = store_image(session, png((400, 300)))
+        late.created_at = frozen_clock() - timedelta(days=2)
+        late_id = late.id
+    worker.run_once()  # within the hour it does not run again
+    with db.transaction() as session:
+        assert session.get(NoticeImage, late_id) is not None
+    frozen_clock(hours=1)
+    worker.run_once()
+    with db.transaction() as session:
+        assert set(session.scalars(select(NoticeImage.id))) == {used_id, recent}
+    # A preview still open after that is told to upload the picture again; nothing is stored.
+    with pytest.raises(NoticeInvalid) as caught, db.transaction() as session:
+        create_and_submit(session, NoticeInput(title="港", body_ja="写真です。",
+                                               audience_kind="islanders", image_id=abandoned),
+                          "admin:1", BASE_URL)
+    assert list(caught.value.errors) == ["image"]
+    assert notices_stored(db) == 1
