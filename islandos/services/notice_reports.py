@@ -122,6 +122,7 @@ class QuotaCheck:
     limit: int | None
     used: int
     error: str | None = None
+    reminders: int = 0  # at most: one reminder per send to everyone, if nobody confirms
 
     @property
     def left(self) -> int | None:
@@ -131,17 +132,24 @@ class QuotaCheck:
     def exceeds(self) -> bool:
         return self.left is not None and self.needed > self.left
 
+    @property
+    def may_exceed(self) -> bool:
+        """Not certain: only if the reminders go to (nearly) everyone."""
+        return (not self.exceeds and self.left is not None
+                and self.needed + self.reminders > self.left)
 
-def quota_check(figures: dict[str, Any] | None, needed: int, error: str | None = None
-                ) -> QuotaCheck:
-    """Compare LINE's monthly quota (transport.quota()) with what a notice will use.
+
+def quota_check(figures: dict[str, Any] | None, needed: int, error: str | None = None,
+                reminders: int = 0) -> QuotaCheck:
+    """Compare LINE's monthly quota (transport.quota()) with what a notice will use, and
+    with the reminders it may add (their number depends on who confirms).
 
     LINE counts one message per recipient per request, however many bubbles it holds.
     """
     figures = figures or {}
     limit = figures.get("limit") if figures.get("type") == "limited" else None
     return QuotaCheck(needed, int(limit) if limit is not None else None,
-                      int(figures.get("used") or 0), error)
+                      int(figures.get("used") or 0), error, reminders)
 
 
 def recipient_count(session: Session, audience: aud.Audience, priority: str,

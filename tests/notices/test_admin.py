@@ -97,6 +97,26 @@ def test_the_preview_warns_when_the_months_quota_would_be_exceeded(
     assert "今月の残り通数を超えます" in html
 
 
+def test_the_preview_counts_the_reminders_an_important_notice_may_add(
+        admin_client, island, fake_line):
+    fake_line.quota_limit = 10
+    fake_line.total_usage = 5  # five left; three islanders, and up to three reminders
+    editor = admin_client(role="editor")
+    normal = editor.submit("/admin/notices/new", {**FORM, "action": "preview"})
+    assert "もう一度送ります" not in normal.get_data(as_text=True)  # no confirmation asked
+    important = {**FORM, "priority": "important", "action": "preview"}
+    html = editor.submit("/admin/notices/new", important).get_data(as_text=True)
+    assert "このお知らせで 3 通使います" in html
+    assert "24時間後にもう一度送ります（最大 3 通）" in html
+    assert "再送で今月の残り通数を超えるおそれがあります" in html
+    assert "今月の残り通数を超えます。" not in html  # the notice itself fits
+    fake_line.total_usage = 0
+    html = editor.submit("/admin/notices/new", important).get_data(as_text=True)
+    assert "おそれがあります" not in html
+    without = editor.submit("/admin/notices/new", {**important, "reminder_hours": "0"})
+    assert "もう一度送ります" not in without.get_data(as_text=True)
+
+
 def test_bad_input_is_a_form_error_and_stores_nothing(admin_client, db, island):
     editor = admin_client(role="editor")
     response = editor.submit("/admin/notices/new", {**FORM, "title": "", "action": "send"})

@@ -151,7 +151,11 @@ def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
     count = notice_reports.recipient_count(
         session, Audience(data.audience_kind, data.district_ids, data.tourist_days),
         data.priority, data.send_at or now())
-    return {"languages": languages, "count": count, "sends": sending.sends_this_month(sample),
+    sends = sending.sends_this_month(sample)
+    reminds = sample.needs_confirmation and data.reminder_hours > 0
+    return {"languages": languages, "count": count, "sends": sends,
+            "reminder_hours": data.reminder_hours if reminds else 0,
+            "reminders_at_most": count.total * sends if reminds else 0,
             "image_path": f"/media/notices/{picture.token}.jpg" if picture else None,
             "needs_second_confirmation": data.priority == "emergency"
             or data.audience_kind == AudienceKind.EVERYONE}
@@ -163,13 +167,13 @@ def preview_digest(data: drafts.NoticeInput) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _quota(needed: int) -> notice_reports.QuotaCheck:
+def _quota(needed: int, reminders: int) -> notice_reports.QuotaCheck:
     """LINE's monthly quota as LINE reports it (`islandos line quota`) against `needed`."""
     try:
         figures, error = islandos_state(current_app).transport.quota(), None
     except Exception as exc:  # LINE unreachable: the admin still sees the count
         figures, error = None, exc.__class__.__name__
-    return notice_reports.quota_check(figures, needed, error)
+    return notice_reports.quota_check(figures, needed, error, reminders)
 
 
 def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[str, str],
@@ -264,7 +268,8 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
         return _compose_page(existing, values, {}, status=400)
     if preview is not None and (action == "preview" or errors):
         # outside the transaction; a weekly series counts every send of its first month
-        preview["quota"] = _quota(preview["count"].total * preview["sends"])
+        preview["quota"] = _quota(preview["count"].total * preview["sends"],
+                                  preview["reminders_at_most"])
         return _compose_page(existing, values, errors, preview)
     flash(_(DONE.get(status, "保存しました。")), "success")
     return redirect(url_for("admin.notice", notice_id=saved_id))
