@@ -1,13 +1,14 @@
 """Benchmark: IslandOS's LINE webhook against line-bot-sdk's echo bot, same gunicorn settings.
 
-Starts the fake LINE API, then serves the echo bot and then IslandOS (production settings,
-a SQLite file migrated with `islandos db upgrade`) one after the other under the same gunicorn
-command line (the Procfile's `web:` settings), drives each with the same kind and number of
-signed text events from benchmarks/loadgen.py, and prints requests/s, p50 and p99 for each
-and the ratios. Then it checks that IslandOS stored exactly one webhook_events row per event
-and that redelivering a sample of them adds none.
+Starts the fake LINE API, then, round after round, serves the echo bot and IslandOS
+(production settings, a fresh database migrated with `islandos db upgrade`: a SQLite file, or
+a PostgreSQL database with --database postgresql) back to back under the same gunicorn command
+line (the Procfile's `web:` settings), drives each with the same kind and number of signed
+text events from benchmarks/loadgen.py, and prints requests/s, p50 and p99 for each and the
+ratios. Then it checks that IslandOS stored exactly one webhook_events row per event and that
+redelivering a sample of them adds none.
 
-    python benchmarks/webhook.py [--requests N] [--rounds 5] [--concurrency 50] [--workers W]
+    python benchmarks/webhook.py [--requests N] [--rounds 5] [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 import platform
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from benchmarks import loadgen  # noqa: E402
 
@@ -156,9 +159,9 @@ def measure(name: str, server: Server, fake: str, args: argparse.Namespace) -> R
     return Run(report, items, {*warm.ok_event_ids, *report.ok_event_ids}, cpu_ms)
 
 
-def app_env(database: Path, fake: str) -> dict[str, str]:
+def app_env(database_url: str, fake: str) -> dict[str, str]:
     return {
-        "ISLANDOS_ENV": "production", "DATABASE_URL": f"sqlite:///{database}",
+        "ISLANDOS_ENV": "production", "DATABASE_URL": database_url,
         "SECRET_KEY": "bench-secret-key-" + "x" * 32, "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": fake,
         "LINE_DATA_API_BASE_URL": fake, "PUBLIC_BASE_URL": "https://bench.example",
@@ -172,27 +175,54 @@ def migrate(env: Mapping[str, str], log: Path) -> None:
                        stdout=out, stderr=out)
 
 
-def count_rows(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as connection:
-        counts = dict(connection.execute(
-            "SELECT reply_state, count(*) FROM webhook_events GROUP BY reply_state").fetchall())
-        counts["rows"] = sum(counts.values())
+def count_rows(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            counts: dict[str, int] = {state: int(n) for state, n in connection.execute(text(
+                "SELECT reply_state, count(*) FROM webhook_events GROUP BY reply_state"))}
+    finally:
+        engine.dispose()
+    counts["rows"] = sum(counts.values())
     return counts
+
+
+@contextmanager
+def fresh_database(args: argparse.Namespace, workdir: Path, number: int) -> Iterator[str]:
+    """A new, empty database for one IslandOS round: a SQLite file, or a PostgreSQL database
+    created on the server --postgres-url names and dropped afterwards."""
+    if args.database == "sqlite":
+        yield f"sqlite:///{workdir / f'islandos-{number}.sqlite3'}"
+        return
+    server = make_url(args.postgres_url)
+    name = f"islandos_bench_{os.getpid()}_{number}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def islandos_round(fake: str, workdir: Path, number: int, args: argparse.Namespace
                    ) -> tuple[Run, bool]:
     """Serve IslandOS on a fresh database, measure it, then check rows and dedupe."""
-    database, log = workdir / f"islandos-{number}.sqlite3", workdir / "islandos.log"
-    env = app_env(database, fake)
-    migrate(env, log)
-    with served(ISLANDOS_APP, env, args, log) as server:
-        run = measure("islandos", server, fake, args)
-        before = count_rows(database)["rows"]
-        sample = run.items[: args.resend]
-        again = loadgen.run(server.url, loadgen.redeliveries(SECRET, sample), args.concurrency,
-                            30)
-    after = count_rows(database)  # the server has stopped: every reply outcome is recorded
+    log = workdir / "islandos.log"
+    with fresh_database(args, workdir, number) as database_url:
+        env = app_env(database_url, fake)
+        migrate(env, log)
+        with served(ISLANDOS_APP, env, args, log) as server:
+            run = measure("islandos", server, fake, args)
+            before = count_rows(database_url)["rows"]
+            sample = run.items[: args.resend]
+            again = loadgen.run(server.url, loadgen.redeliveries(SECRET, sample),
+                                args.concurrency, 30)
+        after = count_rows(database_url)  # the server has stopped: every reply is recorded
     expected = len(run.accepted_event_ids)
     states = {k: v for k, v in after.items() if k != "rows"}
     print(f"  stored {before} webhook_events rows for {expected} events (reply states {states});"
@@ -248,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--line-delay-ms", type=float, default=0.0,
                         help="the fake LINE API waits this long before answering")
     parser.add_argument("--time-limit", type=float, default=100.0, help="seconds per timed run")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="IslandOS's database: a SQLite file, or PostgreSQL")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "ISLANDOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                        help="a PostgreSQL server IslandOS may create a database on")
     args = parser.parse_args(argv)
     if args.warmup is None:
         args.warmup = args.users
@@ -256,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gunicorn --workers {args.workers} ({worker}) --timeout 30 --access-logfile -; "
           f"{args.concurrency} concurrent clients; {args.requests} timed events "
           f"(+{args.warmup} warm-up) from {args.users} users per server and round; "
-          f"fake LINE API delay {args.line_delay_ms:g} ms", flush=True)
+          f"fake LINE API delay {args.line_delay_ms:g} ms; IslandOS on {args.database}",
+          flush=True)
     echoes: list[Run] = []
     apps: list[Run] = []
     persisted = True
