@@ -33,8 +33,11 @@ from islandos.web.locale import _, current_language
 
 
 def _throttled() -> bool:
-    """Count one sign-in attempt from this address; True when there were too many."""
-    return not login_throttle().attempt(request.remote_addr or "unknown")
+    """Count one sign-in attempt from this address; True (and say so) when there were too many."""
+    if login_throttle().attempt(request.remote_addr or "unknown"):
+        return False
+    flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
+    return True
 
 
 def _locked_message(error: AccountLocked) -> str:
@@ -57,7 +60,6 @@ def login() -> ResponseReturnValue:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         if _throttled():
-            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
             return render_template("admin/auth/login.html", form=form), 429
         state = islandos_state(current_app)
         error: Exception | None = None
@@ -104,7 +106,6 @@ def login_totp() -> ResponseReturnValue:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         if _throttled():
-            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
             return render_template("admin/auth/totp.html", form=form), 429
         state = islandos_state(current_app)
         error: Exception | None = None
@@ -160,7 +161,6 @@ def totp_setup() -> ResponseReturnValue:
     form = TotpForm()
     if form.validate_on_submit():
         if _throttled():
-            flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
             return redirect(url_for("admin.totp_setup"))
         try:
             with state.db.transaction() as session:
