@@ -32,8 +32,8 @@ from islandos.extensions import islandos_state  # noqa: E402
 from islandos.line.worker import Worker  # noqa: E402
 from islandos.models.outbox import OutboxMessage, OutboxStatus  # noqa: E402
 from islandos.models.people import Person, Role  # noqa: E402
-from islandos.services.notice_drafts import NoticeInput  # noqa: E402
-from islandos.services.notice_sending import create_and_submit  # noqa: E402
+from islandos.services.notices.drafts import NoticeInput  # noqa: E402
+from islandos.services.notices.sending import create_and_submit  # noqa: E402
 from tests.fakes.line_api import FakeLineApi  # noqa: E402
 
 TOKEN = "benchmark-token"

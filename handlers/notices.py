@@ -9,16 +9,15 @@ from islandos.line.messages import Message
 from islandos.line.router import Context, Router
 from islandos.models.notices import NoticeImage
 from islandos.models.people import Role
-from islandos.services import notice_reports
-from islandos.services.notice_changes import Confirmation, confirm, erase_notice_data
-from islandos.services.notice_images import image_url
-from islandos.services.notice_messages import (
+from islandos.services.notices import reports as notice_reports
+from islandos.services.notices.changes import Confirmation, confirm
+from islandos.services.notices.images import image_url
+from islandos.services.notices.messages import (
     CONFIRM_ACTION,
     archive_bubble,
     more_bubble,
     notice_messages,
 )
-from islandos.services.privacy import register_personal_data_eraser
 
 
 def on_confirm(context: Context) -> Sequence[Message]:
@@ -79,7 +78,6 @@ def on_show(context: Context) -> Sequence[Message]:
 
 
 def register(router: Router) -> None:
-    register_personal_data_eraser(erase_notice_data)
     router.postback(CONFIRM_ACTION)(on_confirm)
     router.postback("notice_more")(on_more)
     router.postback("notice_show")(on_show)

@@ -134,7 +134,8 @@ def on_delete(context: Context) -> Sequence[Message]:
 
 
 def on_delete_confirm(context: Context) -> Sequence[Message]:
-    delete_personal_data(context.session, _person(context).id, context.actor, notify=False)
+    delete_personal_data(context.session, _person(context).id, context.actor,
+                         context.registry.erasers, notify=False)
     return [messages.text(context._(DELETED_TEXT)),
             messages.text(context._("また使うときは、「登録」と送ってください。"))]
 

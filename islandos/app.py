@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -12,21 +12,27 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from handlers import register_all
 from islandos.db import Database
 from islandos.extensions import KEY, IslandState
-from islandos.job_kinds import build_job_registry
 from islandos.line.gateway import make_transport
 from islandos.line.inbox import Inbox
-from islandos.line.router import Router
 from islandos.logs import configure_logging
+from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
 from islandos.web import admin, health, locale, media, simulator, webhook
 from islandos.web.sessions import SignedCookieSessions
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. Reads the environment once; `overrides` win (tests use them)."""
+def create_app(overrides: Mapping[str, Any] | None = None,
+               features: Iterable[Feature] | None = None) -> Flask:
+    """Build the app. Reads the environment once; `overrides` win (tests use them).
+
+    `features` are what this app does (default: every feature of islandos.features); each
+    app registers its own, so two apps in one process share nothing.
+    """
+    if features is None:
+        from islandos.features import default_features
+        features = default_features()
     settings = Settings.from_env(overrides=overrides)
     configure_logging(settings.log_level)
     app = Flask(
@@ -53,10 +59,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     db = Database(settings.database_url)
     transport = make_transport(settings, db)
-    router = register_all(Router())
+    registry = Registry.build(features)
     app.extensions[KEY] = IslandState(
-        settings=settings, db=db, transport=transport, router=router,
-        inbox=Inbox(db, router, transport, settings), jobs=build_job_registry(),
+        settings=settings, db=db, transport=transport, registry=registry,
+        inbox=Inbox(db, registry, transport, settings),
     )
 
     locale.init_app(app)

@@ -1,4 +1,4 @@
-"""What one app holds: settings, database, LINE transport, router, inbox and job registry."""
+"""What one app holds: settings, database, LINE transport, its features' registries, inbox."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from islandos.db import Database
 from islandos.line.gateway import LineTransport
 from islandos.line.inbox import Inbox
 from islandos.line.router import Router
+from islandos.registry import Registry
 from islandos.scheduler import JobRegistry
 from islandos.settings import Settings
 
@@ -21,9 +22,16 @@ class IslandState:
     settings: Settings
     db: Database
     transport: LineTransport
-    router: Router
+    registry: Registry
     inbox: Inbox
-    jobs: JobRegistry
+
+    @property
+    def router(self) -> Router:
+        return self.registry.router
+
+    @property
+    def jobs(self) -> JobRegistry:
+        return self.registry.jobs
 
 
 def islandos_state(app: Flask) -> IslandState:

@@ -15,5 +15,5 @@ from islandos.extensions import islandos_state
 def demo() -> None:
     """Add the demo island's data; running it again adds nothing twice."""
     with islandos_state(current_app).db.transaction() as session:
-        for line in seed_demo(session):
+        for line in seed_demo(session, islandos_state(current_app).registry.seeders):
             click.echo(line)

@@ -12,8 +12,8 @@ from islandos.clock import TOKYO
 from islandos.extensions import islandos_state
 from islandos.i18n import gettext
 from islandos.models.notices import AudienceKind, NoticePriority
-from islandos.services.notice_drafts import NoticeError, NoticeInput, resolve_districts
-from islandos.services.notice_sending import create_and_submit
+from islandos.services.notices.drafts import NoticeError, NoticeInput, resolve_districts
+from islandos.services.notices.sending import create_and_submit
 
 SIMPLE_AUDIENCES = (AudienceKind.EVERYONE, AudienceKind.ISLANDERS, AudienceKind.TOURISTS,
                     AudienceKind.FAMILY)

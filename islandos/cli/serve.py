@@ -58,7 +58,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     if demo:
         upgrade_database(state.settings.database_url)
         with state.db.transaction() as session:
-            for line in seed_demo(session):
+            for line in seed_demo(session, state.registry.seeders):
                 click.echo(line)
         if state.settings.is_development:
             # The recorder stands in for LINE, so the simulator shows menus being linked too.

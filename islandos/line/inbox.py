@@ -22,10 +22,11 @@ from islandos.line.gateway import LineTransport, Outcome
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
 from islandos.line.reply_log import SentReplies
-from islandos.line.router import Context, Router
+from islandos.line.router import Context
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
-from islandos.services.people import sender_for_line_user
+from islandos.registry import Registry
+from islandos.senders import sender_for_line_user
 from islandos.settings import Settings
 
 log = logging.getLogger("islandos.webhook")
@@ -72,10 +73,11 @@ class PendingReply:
 
 
 class Inbox:
-    def __init__(self, db: Database, router: Router, transport: LineTransport,
+    def __init__(self, db: Database, registry: Registry, transport: LineTransport,
                  settings: Settings) -> None:
         self.db = db
-        self.router = router
+        self.registry = registry
+        self.router = registry.router
         self.transport = transport
         self.settings = settings
         self.sent_replies = SentReplies(db, settings.reply_log_delay_seconds)
@@ -156,7 +158,7 @@ class Inbox:
         sender, person = sender_for_line_user(session, event.user_id) \
             if event.is_one_to_one and event.user_id else (None, None)
         context = Context(session=session, event=event, sender=sender, person=person,
-                          settings=self.settings, now=now(), router=self.router)
+                          settings=self.settings, now=now(), registry=self.registry)
         try:
             found = self.router.dispatch(context)
             messages = check_messages(found) if found else []

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from islandos.clock import now
 from islandos.db import Database
 from islandos.i18n import LANGUAGES, N_, gettext
+from islandos.leases import LeaseHeld, lease
 from islandos.line.gateway import LineTransport, Outcome, RichMenuError, SendResult
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.people import Person, Role, Status
 from islandos.models.registration import RichMenuDeployment
 from islandos.scheduler import JobRegistry, LineJobContext, schedule
-from islandos.services.leases import LeaseHeld, lease
 from islandos.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)

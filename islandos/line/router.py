@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -16,23 +16,13 @@ from islandos.i18n import Translator, translator
 from islandos.line.events import LineEvent
 from islandos.line.messages import Message
 from islandos.models.people import Person, Role
+from islandos.senders import Sender
 from islandos.settings import Settings
 
+if TYPE_CHECKING:
+    from islandos.registry import Registry
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent an event, as routing needs it: one indexed row of four columns, no ORM load."""
-
-    person_id: int
-    role: str
-    language: str
-    dialog_state: str | None
-
-    @classmethod
-    def of(cls, person: Person) -> Sender:
-        return cls(person.id, person.role, person.language, person.dialog_state)
 
 
 class Context:
@@ -43,13 +33,14 @@ class Context:
     """
 
     def __init__(self, *, session: Session, event: LineEvent, settings: Settings, now: datetime,
-                 router: Router, sender: Sender | None = None,
+                 registry: Registry, sender: Sender | None = None,
                  person: Person | None = None) -> None:
         self.session = session
         self.event = event
         self.settings = settings
         self.now = now
-        self.router = router
+        self.registry = registry  # the app's features: routes, erasers, what the bot offers
+        self.router = registry.router
         self.sender = sender if sender is not None or person is None else Sender.of(person)
         self._person = person
         self.match: re.Match[str] | None = None

@@ -1,53 +1,11 @@
-"""People as LINE users: found or created on their first event; follow and unfollow."""
+"""People as LINE users: follow and unfollow (first contact: islandos.senders)."""
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from islandos.clock import now
-from islandos.line.router import Sender
-from islandos.models.people import Person, Role, Status
-
-_PEOPLE = cast(Table, Person.__table__)
-# Run on every webhook event: four columns by the indexed LINE user id, no ORM identity work.
-_SENDER = (select(_PEOPLE.c.id, _PEOPLE.c.role, _PEOPLE.c.language, _PEOPLE.c.dialog_state)
-           .where(_PEOPLE.c.line_user_id == bindparam("line_user_id")))
-
-# Run on every webhook event: built once; the district loads only if a handler needs it.
-_BY_LINE_USER = (select(Person).options(lazyload(Person.district))
-                 .where(Person.line_user_id == bindparam("line_user_id")))
-
-
-def sender_for_line_user(session: Session, line_user_id: str) -> tuple[Sender, Person | None]:
-    """Who sent an event (the person is created, role unknown, on first contact).
-
-    Returns the sender and, when it had to be created just now, the person itself.
-    """
-    row = session.connection().execute(_SENDER, {"line_user_id": line_user_id}).first()
-    if row is not None:
-        return Sender(row.id, row.role, row.language, row.dialog_state), None
-    person = person_for_line_user(session, line_user_id)
-    return Sender.of(person), person
-
-
-def person_for_line_user(session: Session, line_user_id: str) -> Person:
-    """The person behind a LINE user id, created (role unknown) on first contact (flushes)."""
-    person = session.scalar(_BY_LINE_USER, {"line_user_id": line_user_id})
-    if person is not None:
-        return person
-    person = Person(line_user_id=line_user_id, role=Role.UNKNOWN, status=Status.ACTIVE,
-                    language="ja", created_at=now())
-    try:
-        with session.begin_nested():
-            session.add(person)
-    except IntegrityError:
-        # Another process met this user at the same moment; theirs is the record.
-        person = session.scalars(select(Person).where(Person.line_user_id == line_user_id)).one()
-    return person
+from islandos.models.people import Person, Status
 
 
 def mark_followed(session: Session, person: Person) -> None:

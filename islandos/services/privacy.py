@@ -1,23 +1,15 @@
 """What the island stores about a person, and 「データを削除」: erasing it for good.
 
-Other features keep per-person data too (notice confirmations, event answers). They
-register an eraser once, e.g. from their handlers module's `register(router)`::
-
-    from islandos.services.privacy import register_personal_data_eraser
-
-    def erase_answers(session: Session, person: Person) -> None:
-        session.execute(delete(Answer).where(Answer.person_id == person.id))
-
-    register_personal_data_eraser(erase_answers)
-
-`delete_personal_data` calls every eraser (in registration order) before it anonymises the
-person. An eraser removes or anonymises what links that person to their data; anonymous
-counts (e.g. a head-count per district) may stay. Erasers flush, never commit.
+Other features keep per-person data too (notice confirmations, event answers): each
+declares its erasers in its `Feature` (islandos/features/), and the caller passes the app's
+erasers (`registry.erasers`) to `delete_personal_data`. An eraser removes or anonymises what
+links that person to their data; anonymous counts (e.g. a head-count per district) may stay.
+Erasers flush, never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select
@@ -31,26 +23,11 @@ from islandos.line.richmenus import schedule_menu_unlink
 from islandos.models.outbox import Priority
 from islandos.models.people import FamilyLink, Person, Status
 from islandos.models.registration import CodeAttempt, FamilyCode, IslanderRequest
+from islandos.registry import PersonalDataEraser
 from islandos.services import audit
 from islandos.services.registration_codes import PersonNotFound
 
-PersonalDataEraser = Callable[[Session, Person], None]
-
-_erasers: list[PersonalDataEraser] = []
-
 DELETED_TEXT = N_("ご登録のデータを削除しました。ご利用ありがとうございました。")
-
-
-def register_personal_data_eraser(eraser: PersonalDataEraser) -> PersonalDataEraser:
-    """Have `delete_personal_data` call `eraser(session, person)`; registering twice is a
-    no-op. Returns the eraser, so it can be used as a decorator."""
-    if eraser not in _erasers:
-        _erasers.append(eraser)
-    return eraser
-
-
-def personal_data_erasers() -> list[PersonalDataEraser]:
-    return list(_erasers)
 
 
 @dataclass(frozen=True)
@@ -78,13 +55,14 @@ def stored_data(session: Session, person: Person) -> StoredData:
 
 
 def delete_personal_data(
-    session: Session, person_id: int, actor: str, *, notify: bool = True
+    session: Session, person_id: int, actor: str, erasers: Iterable[PersonalDataEraser],
+    *, notify: bool = True,
 ) -> None:
     """Erase a person's personal data; the row stays, anonymous, with status "deleted".
 
     Goes: name, phone, consent time, dialogue, family links (both ways) and family code,
     approval requests, wrong-code attempts, the LINE user id (so nothing is ever sent to
-    them again) and whatever the registered erasers remove (answers, confirmations).
+    them again) and whatever the features' `erasers` remove (answers, confirmations).
     Stays: the anonymous row with its role, district and language, so counts still add up.
     With `notify`, the user is told in LINE (a push, before the id is forgotten); the
     rich menu is unlinked by a worker job. Flushes, audits without personal data.
@@ -95,7 +73,7 @@ def delete_personal_data(
         raise PersonNotFound()
     if person.status == Status.DELETED:
         return
-    for eraser in list(_erasers):
+    for eraser in erasers:
         eraser(session, person)
     session.execute(delete(FamilyLink).where(or_(
         FamilyLink.family_person_id == person.id, FamilyLink.islander_person_id == person.id)))

@@ -25,7 +25,7 @@ from islandos.models.people import District, Person, Role, Status
 from islandos.models.registration import InviteCode, IslanderRequest, RequestStatus
 from islandos.services import audit
 from islandos.services.family import family_of
-from islandos.services.privacy import delete_personal_data, register_personal_data_eraser
+from islandos.services.privacy import delete_personal_data
 from islandos.services.registration_codes import (
     MAX_WRONG_CODES,
     THROTTLE_WINDOW,
@@ -341,5 +341,5 @@ __all__ = [
     "UnknownRole", "approve_islander", "change_district", "change_language", "change_role",
     "check_throttle", "create_invite_codes", "delete_personal_data", "family_of",
     "normalize_code", "pending_requests", "record_wrong_code", "refuse_islander",
-    "register_personal_data_eraser", "throttle_until",
+    "throttle_until",
 ]

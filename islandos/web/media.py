@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app
 
 from islandos.extensions import islandos_state
-from islandos.services.notice_images import image_by_token
+from islandos.services.notices.images import image_by_token
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 

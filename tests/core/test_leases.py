@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from islandos.leases import LeaseHeld, lease
 from islandos.models.system import Lease
-from islandos.services.leases import LeaseHeld, lease
 
 TTL = timedelta(minutes=15)
 

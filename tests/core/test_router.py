@@ -9,6 +9,7 @@ from islandos.line import messages
 from islandos.line.events import LineEvent, postback_data
 from islandos.line.router import Context, RouteConflict, Router
 from islandos.models.people import Person
+from islandos.registry import Registry
 from islandos.settings import Settings
 from tests.support.webhook import location_event, postback_event, text_event
 
@@ -24,7 +25,8 @@ def reply_with(label: str):
 
 def answer(router: Router, raw: dict, person: Person | None = None) -> str | None:
     context = Context(session=None, event=LineEvent.from_json(raw), person=person,  # type: ignore[arg-type]
-                      settings=Settings(env="testing"), now=now(), router=router)
+                      settings=Settings(env="testing"), now=now(),
+                      registry=Registry((), router=router))
     sent = router.dispatch(context)
     return sent[0]["text"] if sent else None
 

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from islandos.i18n import format_datetime, format_day, gettext, translator
 from islandos.settings import PROJECT_ROOT
 
-KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None, "register_nav": None}
+KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None}
 METHODS = [("**/translations/**", "ignore"), ("**.py", "python"),
            ("**.html", "jinja2.ext:babel_extract")]
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from islandos.models.notices import Notice, NoticeDelivery
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import FamilyLink, Person, Role
-from islandos.services.notice_drafts import NoticeInput
-from islandos.services.notice_sending import create_and_submit
+from islandos.services.notices.drafts import NoticeInput
+from islandos.services.notices.sending import create_and_submit
 from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
 from tests.support.factories import make_district, make_person
 

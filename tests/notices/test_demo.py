@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from islandos.cli import main
-from islandos.demo_island import demo_user_id
+from islandos.demo.island import demo_user_id
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.notices import Notice, NoticeDelivery
 from islandos.models.outbox import OutboxMessage

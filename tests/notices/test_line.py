@@ -5,7 +5,7 @@ from __future__ import annotations
 from islandos.clock import now
 from islandos.line.events import postback_data
 from islandos.models.people import Person, Role
-from islandos.services.notice_changes import withdraw
+from islandos.services.notices.changes import withdraw
 from tests.notices.conftest import BASE_URL, deliveries, send
 from tests.support.webhook import postback_event, text_event
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from islandos.line.events import postback_data
-from islandos.services.notice_changes import withdraw
+from islandos.services.notices.changes import withdraw
 from tests.notices.conftest import BASE_URL, send
 from tests.support.webhook import postback_event
 

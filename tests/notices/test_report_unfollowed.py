@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from islandos.models.notices import Notice
-from islandos.services.notice_reports import delivery_report
+from islandos.services.notices.reports import delivery_report
 from tests.notices.conftest import send
 from tests.support.webhook import unfollow_event
 

@@ -12,7 +12,7 @@ from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice, NoticeStatus
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import Person
-from islandos.services.notice_changes import cancel
+from islandos.services.notices.changes import cancel
 from tests.notices.conftest import deliveries, multicasts, notice, reached, send
 from tests.support.webhook import postback_event
 

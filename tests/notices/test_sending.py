@@ -8,8 +8,8 @@ from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage, Priority
 from islandos.models.people import Person, Role
-from islandos.services.notice_drafts import NoticeError
-from islandos.services.notice_sending import send_notice
+from islandos.services.notices.drafts import NoticeError
+from islandos.services.notices.sending import send_notice
 from tests.notices.conftest import deliveries, multicasts, notice, reached, send
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from islandos.cli import notices as notices_cli
 from islandos.clock import now
 from islandos.models.notices import Notice, NoticeImage
-from islandos.services.notice_drafts import NoticeInput, NoticeInvalid
-from islandos.services.notice_images import ImageRejected, image_url, store_image
-from islandos.services.notice_sending import create_and_submit
+from islandos.services.notices.drafts import NoticeInput, NoticeInvalid
+from islandos.services.notices.images import ImageRejected, image_url, store_image
+from islandos.services.notices.sending import create_and_submit
 from tests.notices.conftest import BASE_URL, outbox_count, reached
 
 

@@ -11,8 +11,8 @@ from islandos.clock import now
 from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage, OutboxStatus
-from islandos.services.notice_changes import confirm, forget_person, resend_failed, withdraw
-from islandos.services.notice_drafts import NoticeError, NoticeInput
+from islandos.services.notices.changes import confirm, forget_person, resend_failed, withdraw
+from islandos.services.notices.drafts import NoticeError, NoticeInput
 from tests.notices.conftest import BASE_URL, deliveries, multicasts, notice, reached, send
 
 
@@ -112,12 +112,14 @@ def test_erasing_a_person_keeps_anonymous_counts(db, island, line):
         assert session.get(Notice, notice_id).recipient_count == 3
 
 
-def test_deleting_personal_data_unlinks_confirmations_but_keeps_the_counts(db, island):
+def test_deleting_personal_data_unlinks_confirmations_but_keeps_the_counts(app, db, island):
+    from islandos.extensions import islandos_state
     from islandos.services.privacy import delete_personal_data
     notice_id = send(db, audience_kind="islanders", priority="important")
     with db.transaction() as session:
         confirm(session, notice_id, island.ids["taro"])
-        delete_personal_data(session, island.ids["taro"], "line:person:1", notify=False)
+        delete_personal_data(session, island.ids["taro"], "line:person:1",
+                             islandos_state(app).registry.erasers, notify=False)
     rows = deliveries(db, notice_id)
     assert len(rows) == 3 and sum(1 for r in rows if r.confirmed_at) == 1
     assert island.ids["taro"] not in {r.person_id for r in rows}

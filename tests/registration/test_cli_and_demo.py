@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from islandos.cli import main
 from islandos.demo import seed_demo
+from islandos.extensions import islandos_state
 from islandos.models import District, FamilyLink, InviteCode, Person, Role
 from islandos.services import registration as reg
 from tests.support.factories import make_district
@@ -33,11 +34,11 @@ def test_invite_create_refuses_an_unknown_district(app):
     assert result.exit_code != 0 and "unknown district" in result.output
 
 
-def test_demo_island_is_believable_and_idempotent(db):
+def test_demo_island_is_believable_and_idempotent(app, db):
     with db.transaction() as session:
-        first = seed_demo(session)
+        first = seed_demo(session, islandos_state(app).registry.seeders)
     with db.transaction() as session:
-        second = seed_demo(session)
+        second = seed_demo(session, islandos_state(app).registry.seeders)
         assert session.scalar(select(func.count()).select_from(District)) == 4
         assert reg.count_by_role(session) == {Role.ISLANDER: 20, Role.TOURIST: 7,
                                               Role.FAMILY: 4}

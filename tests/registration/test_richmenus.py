@@ -192,8 +192,8 @@ def test_recording_transport_records_menu_work_in_development(db):
 
 def test_a_deploy_while_another_runs_is_refused_before_anything_reaches_line(
         app, deploy_state, fake_line):
+    from islandos.leases import lease
     from islandos.line.richmenus import DEPLOY_LEASE, DEPLOY_LEASE_TTL, DeployAlreadyRunning
-    from islandos.services.leases import lease
     people(deploy_state.db, 2, Role.ISLANDER)
     with lease(deploy_state.db, DEPLOY_LEASE, DEPLOY_LEASE_TTL, holder="other-host:4242"):
         with pytest.raises(DeployAlreadyRunning):

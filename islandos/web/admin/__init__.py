@@ -1,15 +1,14 @@
-"""The admin dashboard at /admin: the blueprint, sign-in guards, roles and the navigation.
+"""The admin dashboard at /admin: the shell's blueprint, sign-in guards, roles, navigation.
 
-Feature modules add views to `bp` in their own module under islandos/web/admin/ (every module
-of this package is imported by `init_app`) and a menu entry with `register_nav(...)`.
+The shell (sign-in, home, accounts, audit log) lives on `bp`. A feature brings its own
+blueprint, made with `feature_blueprint(...)` so that the same sign-in guard covers it, and
+declares it with its menu entries in its `Feature` (islandos/features/); `init_app` registers
+the blueprints of the features the app was given.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -20,9 +19,11 @@ from flask.typing import ResponseReturnValue
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
+from islandos.i18n import N_
 from islandos.line.worker import active_pause
 from islandos.models.admin import AdminRole, AdminUser
 from islandos.models.system import SendingPause
+from islandos.registry import NavItem
 from islandos.web.admin.throttle import LoginThrottle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,32 +44,21 @@ SEEN_AT = "admin_seen_at"
 PUBLIC_ENDPOINTS = {"admin.login", "admin.login_totp", "admin.totp_setup", "admin.logout"}
 
 
-@dataclass(frozen=True)
-class NavItem:
-    label: str  # msgid, translated when shown
-    endpoint: str
-    min_role: str
-    order: int
-
-
-ADMIN_NAV: list[NavItem] = []
-
-
-def register_nav(label_msgid: str, endpoint: str, min_role: str = AdminRole.VIEWER,
-                 order: int = 50) -> None:
-    """Add a menu entry (once per endpoint), shown to accounts of at least `min_role`."""
-    if min_role not in AdminRole.RANK:
-        raise ValueError(f"unknown role {min_role!r}")
-    if any(item.endpoint == endpoint for item in ADMIN_NAV):
-        return
-    ADMIN_NAV.append(NavItem(label_msgid, endpoint, min_role, order))
-    ADMIN_NAV.sort(key=lambda item: (item.order, item.label))
+# The shell's own entries; features add theirs through their `Feature.nav`.
+SHELL_NAV = (
+    NavItem(N_("ホーム"), "admin.home", order=0),
+    NavItem(N_("監査ログ"), "admin.audit_log", order=80),
+    NavItem(N_("アカウント"), "admin.accounts", min_role=AdminRole.ADMIN, order=90),
+)
 
 
 def nav_for(admin: AdminUser | None) -> list[NavItem]:
+    """The shell's menu and this app's features' menus, as far as this account may open them."""
     if admin is None:
         return []
-    return [item for item in ADMIN_NAV if admin.at_least(item.min_role)]
+    items = sorted((*SHELL_NAV, *islandos_state(current_app).registry.nav),
+                   key=lambda item: (item.order, item.label))
+    return [item for item in items if admin.at_least(item.min_role)]
 
 
 # The signed-in account ---------------------------------------------------------
@@ -206,7 +196,6 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-@bp.before_request
 def _guard() -> ResponseReturnValue | None:
     """Every admin page needs a complete sign-in; keeps the idle timer running."""
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -217,13 +206,24 @@ def _guard() -> ResponseReturnValue | None:
     return None
 
 
-@bp.after_request
 def _no_store(response: Any) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def feature_blueprint(name: str, import_name: str) -> Blueprint:
+    """A feature's part of the dashboard under /admin, behind the same sign-in guard."""
+    feature_bp = Blueprint(name, import_name, url_prefix="/admin")
+    feature_bp.before_request(_guard)
+    feature_bp.after_request(_no_store)
+    return feature_bp
+
+
+bp.before_request(_guard)
+bp.after_request(_no_store)
 
 
 def sending_pause() -> SendingPause | None:
@@ -249,10 +249,14 @@ def login_throttle() -> LoginThrottle:
 
 
 def init_app(app: Flask) -> None:
-    """Import every admin area module, register the blueprint and the login limiter."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        importlib.import_module(f"{__name__}.{info.name}")
-    settings = islandos_state(app).settings
-    app.extensions[THROTTLE_KEY] = LoginThrottle(settings.ratelimit_storage_uri)
+    """Register the shell, the dashboards of the app's features and the login limiter."""
+    # The shell's views attach to `bp` when their modules load.
+    from islandos.web.admin import accounts, audit, auth, dashboard  # noqa: F401
+
+    state = islandos_state(app)
+    app.extensions[THROTTLE_KEY] = LoginThrottle(state.settings.ratelimit_storage_uri)
     app.context_processor(_chrome)
     app.register_blueprint(bp)
+    for feature in state.registry.features:
+        for feature_bp in feature.admin_blueprints:
+            app.register_blueprint(feature_bp)

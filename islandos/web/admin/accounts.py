@@ -18,13 +18,10 @@ from islandos.web.admin import (
     bp,
     current_admin,
     login_required,
-    register_nav,
     role_required,
 )
 from islandos.web.admin.forms import AccountForm, ButtonForm, PasswordForm, RoleForm
 from islandos.web.locale import _
-
-register_nav("アカウント", "admin.accounts", min_role=AdminRole.ADMIN, order=90)
 
 
 @bp.get("/account")

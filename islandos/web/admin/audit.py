@@ -17,10 +17,8 @@ from islandos.clock import TOKYO
 from islandos.extensions import islandos_state
 from islandos.models.audit import AuditEntry
 from islandos.services import audit as audit_service
-from islandos.web.admin import admin_actor, bp, login_required, register_nav
+from islandos.web.admin import admin_actor, bp, login_required
 from islandos.web.admin.people import PAGE_SIZE, Page
-
-register_nav("監査ログ", "admin.audit_log", order=80)
 
 
 def _day(raw: str | None) -> date | None:

@@ -11,10 +11,8 @@ from islandos.extensions import islandos_state
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person, Status
 from islandos.models.system import WorkerHeartbeat
-from islandos.web.admin import bp, login_required, register_nav
+from islandos.web.admin import bp, login_required
 from islandos.web.admin.people import pending_count
-
-register_nav("ホーム", "admin.home", order=0)
 
 
 @bp.get("/")

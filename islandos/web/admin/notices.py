@@ -1,5 +1,5 @@
 """Notices in the dashboard: write with a preview as LINE shows it, send or schedule, follow
-who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.notice_*."""
+who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.notices."""
 
 from __future__ import annotations
 
@@ -18,29 +18,29 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
-from islandos.i18n import N_
+from islandos.i18n import N_, format_datetime
 from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
-from islandos.models.people import District
-from islandos.services import notice_changes as changes
-from islandos.services import notice_drafts as drafts
-from islandos.services import notice_reports
-from islandos.services import notice_sending as sending
-from islandos.services.notice_audience import Audience
-from islandos.services.notice_images import ImageRejected, image_url, store_image
-from islandos.services.notice_messages import notice_messages
+from islandos.models.people import District, Person
+from islandos.registry import PersonPanel
+from islandos.services.notices import changes as changes
+from islandos.services.notices import drafts as drafts
+from islandos.services.notices import reports as notice_reports
+from islandos.services.notices import sending as sending
+from islandos.services.notices.audience import Audience
+from islandos.services.notices.images import ImageRejected, image_url, store_image
+from islandos.services.notices.messages import notice_messages
 from islandos.web.admin import (
     admin_actor,
-    bp,
+    feature_blueprint,
     login_required,
-    register_nav,
     role_required,
     signed_in_admin,
 )
 from islandos.web.admin.forms import ButtonForm
 from islandos.web.locale import _, current_language
 
-register_nav("お知らせ", "admin.notices", min_role=AdminRole.VIEWER, order=20)
+bp = feature_blueprint("notices", __name__)
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50
@@ -193,7 +193,7 @@ def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     """A post over MAX_CONTENT_LENGTH (a huge picture) to the compose page: the form again
     with the error at the picture; nothing was read, so nothing is stored."""
     admin = signed_in_admin()
-    if (request.endpoint not in ("admin.notice_new", "admin.notice_edit") or admin is None
+    if (request.endpoint not in ("notices.notice_new", "notices.notice_edit") or admin is None
             or not admin.at_least(EDITOR)):
         return error
     notice_id = (request.view_args or {}).get("notice_id")
@@ -222,7 +222,7 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
         existing = _draft_or_404(session, notice_id)
     if existing is not None and existing.status != NoticeStatus.DRAFT:
         flash(_("下書きだけが編集できます。"), "error")
-        return redirect(url_for("admin.notice", notice_id=existing.id))
+        return redirect(url_for("notices.notice", notice_id=existing.id))
     if request.method == "GET":
         return _compose_page(existing, _form_values(existing), {})
     if not CsrfForm().validate_on_submit():
@@ -272,7 +272,7 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
                                   preview["reminders_at_most"])
         return _compose_page(existing, values, errors, preview)
     flash(_(DONE.get(status, "保存しました。")), "success")
-    return redirect(url_for("admin.notice", notice_id=saved_id))
+    return redirect(url_for("notices.notice", notice_id=saved_id))
 
 
 @bp.get("/notices")
@@ -323,12 +323,12 @@ def _act(notice_id: int, action: Any, done_msgid: str) -> ResponseReturnValue:
     except drafts.NoticeInvalid as exc:
         for msgid in exc.errors.values():
             flash(_(msgid), "error")
-        return redirect(url_for("admin.notice", notice_id=notice_id))
+        return redirect(url_for("notices.notice", notice_id=notice_id))
     except drafts.NoticeError as exc:
         flash(_(exc.msgid), "error")
-        return redirect(url_for("admin.notice", notice_id=notice_id))
+        return redirect(url_for("notices.notice", notice_id=notice_id))
     flash(_(done_msgid), "success")
-    return redirect(url_for("admin.notice", notice_id=notice_id))
+    return redirect(url_for("notices.notice", notice_id=notice_id))
 
 
 @bp.post("/notices/<int:notice_id>/withdraw")
@@ -355,3 +355,36 @@ def notice_resend(notice_id: int) -> ResponseReturnValue:
     base = islandos_state(current_app).settings.public_base_url
     return _act(notice_id, lambda s: changes.resend_failed(s, notice_id, admin_actor(), base),
                 "送れなかった人に、もう一度送ります。")
+
+
+# On a person's page ------------------------------------------------------------------
+
+PRIORITY_MARKS = {"important": N_("重要"), "emergency": N_("緊急")}
+
+
+def received_notices(session: Session, person: Person) -> PersonPanel:
+    """Latest first: when it was sent and its title → confirmed when, not yet, or no need."""
+    language = current_language()
+    received, total = notice_reports.received_by(session, person.id)
+    rows: list[tuple[str, str]] = []
+    for notice, delivery in received:
+        title = notice.title
+        if notice.priority in PRIORITY_MARKS:
+            title = f"【{_(PRIORITY_MARKS[notice.priority])}】{title}"
+        notes = [_("家族として")] if delivery.is_family else []
+        if notice.status == NoticeStatus.WITHDRAWN:
+            notes.append(_("取り消し済み"))
+        if notes:
+            title += "（" + "・".join(notes) + "）"
+        sent = format_datetime(notice.sent_at or delivery.created_at, language)
+        if delivery.confirmed_at is not None:
+            answer = _("確認済み：%(when)s", when=format_datetime(delivery.confirmed_at, language))
+        elif notice.needs_confirmation:
+            answer = _("まだ確認していません")
+        else:
+            answer = _("確認は不要")
+        rows.append((f"{sent}　{title}", answer))
+    if total > len(rows):
+        rows.append(("…", _("ほか %(count)s 件", count=total - len(rows))))
+    return PersonPanel(title=N_("受け取ったお知らせ"), rows=rows,
+                       empty=N_("受け取ったお知らせはありません。"))

@@ -6,7 +6,6 @@ Changes go through islandos.services.registration, which audits them and tells t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,7 +28,7 @@ from islandos.services.registration_codes import (
     RequestAlreadyDecided,
     RequestNotFound,
 )
-from islandos.web.admin import admin_actor, bp, login_required, register_nav, role_required
+from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
 from islandos.web.admin.forms import (
     ButtonForm,
     DeleteForm,
@@ -44,9 +43,7 @@ PAGE_SIZE = 50
 # Who may change people (approve, refuse, invite, role, district, delete): the office admins.
 PEOPLE_EDITOR = AdminRole.ADMIN
 
-register_nav("島民・利用者", "admin.people", order=10)
-register_nav("登録の申請", "admin.requests", order=12)
-register_nav("招待コード", "admin.invite_codes", min_role=PEOPLE_EDITOR, order=14)
+bp = feature_blueprint("people", __name__)
 
 ROLE_LABELS = {Role.UNKNOWN: "未登録", Role.ISLANDER: "島民", Role.TOURIST: "観光客",
                Role.FAMILY: "家族"}
@@ -71,25 +68,6 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
-
-
-@dataclass(frozen=True)
-class PersonPanel:
-    """A section of a person's page added by a feature (e.g. notices they confirmed)."""
-
-    title: str  # msgid
-    rows: list[tuple[str, str]]  # (left, right), already formatted
-    empty: str = "まだありません。"  # msgid
-
-
-PanelLoader = Callable[[Session, Person], PersonPanel | None]
-PERSON_PANELS: list[PanelLoader] = []
-
-
-def register_person_panel(loader: PanelLoader) -> None:
-    """Show a feature's section on every person's page (once per loader)."""
-    if loader not in PERSON_PANELS:
-        PERSON_PANELS.append(loader)
 
 
 def pending_count(session: Session) -> int:
@@ -163,7 +141,8 @@ def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseRet
         ).all()
         requests = list(session.scalars(select(IslanderRequest).where(
             IslanderRequest.person_id == person.id).order_by(IslanderRequest.id.desc())))
-        panels = [panel for loader in PERSON_PANELS if (panel := loader(session, person))]
+        panels = [panel for loader in islandos_state(current_app).registry.person_panels
+                  if (panel := loader(session, person))]
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
         role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role.ALL]
         district_form = forms.get("district_form") or PersonDistrictForm(
@@ -197,9 +176,9 @@ def person_role(person_id: int) -> ResponseReturnValue:
         abort(404)
     except RegistrationError as error:
         flash(error.text(current_language()), "error")
-        return redirect(url_for("admin.person", person_id=person_id))
+        return redirect(url_for("people.person", person_id=person_id))
     flash(_("役割を変更しました。"), "success")
-    return redirect(url_for("admin.person", person_id=person_id))
+    return redirect(url_for("people.person", person_id=person_id))
 
 
 @bp.post("/people/<int:person_id>/district")
@@ -218,9 +197,9 @@ def person_district(person_id: int) -> ResponseReturnValue:
         abort(404)
     except RegistrationError as error:
         flash(error.text(current_language()), "error")
-        return redirect(url_for("admin.person", person_id=person_id))
+        return redirect(url_for("people.person", person_id=person_id))
     flash(_("集落を変更しました。"), "success")
-    return redirect(url_for("admin.person", person_id=person_id))
+    return redirect(url_for("people.person", person_id=person_id))
 
 
 @bp.post("/people/<int:person_id>/delete")
@@ -231,11 +210,12 @@ def person_delete(person_id: int) -> ResponseReturnValue:
         return _person_page(person_id, 400, delete_form=form)
     try:
         with islandos_state(current_app).db.transaction() as session:
-            registration.delete_personal_data(session, person_id, admin_actor())
+            registration.delete_personal_data(
+                session, person_id, admin_actor(), islandos_state(current_app).registry.erasers)
     except PersonNotFound:
         abort(404)
     flash(_("個人データを削除しました。"), "success")
-    return redirect(url_for("admin.person", person_id=person_id))
+    return redirect(url_for("people.person", person_id=person_id))
 
 
 # Islander requests -----------------------------------------------------------------
@@ -266,7 +246,7 @@ def approve(request_id: int) -> ResponseReturnValue:
     else:
         flash(_("%(name)sさんを島民として承認しました。LINEでお知らせします。", name=name),
               "success")
-    return redirect(url_for("admin.requests"))
+    return redirect(url_for("people.requests"))
 
 
 @bp.post("/requests/<int:request_id>/refuse")
@@ -285,7 +265,7 @@ def refuse(request_id: int) -> ResponseReturnValue:
         flash(_("この申請はすでに処理されています。"), "error")
     else:
         flash(_("申請をお断りしました。LINEでお知らせします。"), "success")
-    return redirect(url_for("admin.requests"))
+    return redirect(url_for("people.requests"))
 
 
 # Invite codes ----------------------------------------------------------------------

@@ -25,8 +25,8 @@ from islandos.models.notices import (
 )
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import District
-from islandos.services.notice_drafts import NoticeInput, save_draft
-from islandos.services.notice_sending import send_notice
+from islandos.services.notices.drafts import NoticeInput, save_draft
+from islandos.services.notices.sending import send_notice
 
 DEMO_ACTOR = "demo"
 GARBAGE_TITLE = "ごみ収集日のお知らせ"

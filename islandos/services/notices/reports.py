@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from islandos.models.notices import Notice, NoticeDelivery, NoticePriority
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import District, Person
-from islandos.services import notice_audience as aud
+from islandos.services.notices import audience as aud
 
 ARCHIVE_PAGE = 9  # bubbles per carousel page; one more says 「もっと見る」
 NOT_YET_NAMES = 500

@@ -13,8 +13,8 @@ from islandos.line.messages import utf16_len
 from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticePriority, NoticeStatus
 from islandos.models.people import District
 from islandos.services import audit
-from islandos.services import notice_audience as aud
-from islandos.services.notice_messages import MAX_TITLE, body_limit
+from islandos.services.notices import audience as aud
+from islandos.services.notices.messages import MAX_TITLE, body_limit
 
 MAX_REMINDER_HOURS = 24 * 14
 

@@ -24,11 +24,11 @@ from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import Person
 from islandos.scheduler import JobContext
 from islandos.services import audit
-from islandos.services import notice_audience as aud
 from islandos.services.family import family_of
-from islandos.services.notice_drafts import NoticeError, NoticeInput, NoticeInvalid, save_draft
-from islandos.services.notice_images import image_url
-from islandos.services.notice_messages import notice_messages, reminder_messages
+from islandos.services.notices import audience as aud
+from islandos.services.notices.drafts import NoticeError, NoticeInput, NoticeInvalid, save_draft
+from islandos.services.notices.images import image_url
+from islandos.services.notices.messages import notice_messages, reminder_messages
 
 LANGUAGES = ("ja", "en")
 OUTBOX_PRIORITY = {NoticePriority.NORMAL: Priority.NORMAL,

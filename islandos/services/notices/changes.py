@@ -16,11 +16,11 @@ from islandos.models.notices import Notice, NoticeDelivery, NoticeImage, NoticeS
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person
 from islandos.services import audit
-from islandos.services import notice_audience as aud
-from islandos.services.notice_drafts import NoticeError, NoticeInput, save_draft
-from islandos.services.notice_images import image_url
-from islandos.services.notice_messages import notice_messages
-from islandos.services.notice_sending import OUTBOX_PRIORITY, submit
+from islandos.services.notices import audience as aud
+from islandos.services.notices.drafts import NoticeError, NoticeInput, save_draft
+from islandos.services.notices.images import image_url
+from islandos.services.notices.messages import notice_messages
+from islandos.services.notices.sending import OUTBOX_PRIORITY, submit
 
 
 class Confirmation:

@@ -1,0 +1,37 @@
+"""Notices (お知らせ): write, send to an audience, confirm, remind, read past ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import notices as notice_handlers
+from islandos.cli.notices import group as notice_cli
+from islandos.demo.notices import seed_notices
+from islandos.i18n import N_
+from islandos.models.admin import AdminRole
+from islandos.registry import Feature, NavItem
+from islandos.scheduler import JobRegistry
+from islandos.services.notices import images, sending
+from islandos.services.notices.changes import erase_notice_data
+from islandos.web.admin import notices as notice_admin
+
+
+def _jobs(registry: JobRegistry) -> None:
+    registry.add("notice.send", sending.job_send)
+    registry.add("notice.occurrence", sending.job_occurrence)  # one weekday of a series
+    registry.add("notice.remind", sending.job_remind)
+    registry.every(timedelta(hours=1), "notice.images.unused", images.delete_unused_images)
+
+
+FEATURE = Feature(
+    name="notices",
+    routes=notice_handlers.register,
+    jobs=_jobs,
+    erasers=(erase_notice_data,),
+    admin_blueprints=(notice_admin.bp,),
+    nav=(NavItem(N_("お知らせ"), "notices.notices", min_role=AdminRole.VIEWER, order=20),),
+    person_panels=(notice_admin.received_notices,),
+    cli=notice_cli,
+    demo=seed_notices,
+    offers=(N_("お知らせ"),),
+)

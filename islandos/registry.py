@@ -1,0 +1,126 @@
+"""What a feature declares, and the registries one app builds from the features it is given.
+
+A feature (notices, events, the map, ...) hands the app one `Feature`: its LINE routes, job
+kinds and periodic tasks, personal-data erasers, admin pages, navigation and person-page
+panels, CLI group and demo data. `create_app(features=...)` builds a `Registry` from them;
+each app owns its registry, so two apps in one process share nothing. Nothing registers
+itself at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from islandos.line.router import Router
+from islandos.models.admin import AdminRole
+from islandos.models.people import Person
+from islandos.scheduler import JobRegistry
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+# Removes or anonymises what links a person to a feature's data (flushes, never commits).
+PersonalDataEraser = Callable[[Session, Person], None]
+# Adds demo data (idempotent, flushes) and returns lines worth printing.
+Seeder = Callable[[Session], list[str]]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A dashboard menu entry, shown to accounts of at least `min_role`."""
+
+    label: str  # msgid, translated when shown
+    endpoint: str
+    min_role: str = AdminRole.VIEWER
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    """A section of a person's page in the dashboard (e.g. the notices they confirmed)."""
+
+    title: str  # msgid
+    rows: list[tuple[str, str]]  # (left, right), already formatted
+    empty: str = "まだありません。"  # msgid
+
+
+PanelLoader = Callable[[Session, Person], PersonPanel | None]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature adds to the app, declared in one place."""
+
+    name: str
+    routes: Callable[[Router], None] | None = None
+    jobs: Callable[[JobRegistry], None] | None = None
+    erasers: Sequence[PersonalDataEraser] = ()
+    admin_blueprints: Sequence[Blueprint] = ()
+    nav: Sequence[NavItem] = ()
+    person_panels: Sequence[PanelLoader] = ()
+    cli: click.Command | None = None
+    demo: Seeder | None = None
+    # What a registered user can do with it, as words for the bot's copy (e.g. 「お知らせ」):
+    # the bot never promises a feature that this app does not have.
+    offers: Sequence[str] = ()  # msgids
+
+
+class FeatureConflict(ValueError):
+    """Two features with one name, or two claiming the same route, job kind or menu entry."""
+
+
+@dataclass
+class Registry:
+    """The registries of one app, filled from its features in the order given."""
+
+    features: tuple[Feature, ...]
+    router: Router = field(default_factory=Router)
+    jobs: JobRegistry = field(default_factory=JobRegistry)
+
+    @classmethod
+    def build(cls, features: Iterable[Feature]) -> Registry:
+        chosen = tuple(features)
+        names = [feature.name for feature in chosen]
+        if len(set(names)) != len(names):
+            raise FeatureConflict(f"a feature is given twice: {names}")
+        registry = cls(chosen)
+        endpoints: set[str] = set()
+        for feature in chosen:
+            if feature.routes is not None:
+                feature.routes(registry.router)
+            if feature.jobs is not None:
+                feature.jobs(registry.jobs)
+            for item in feature.nav:
+                if item.endpoint in endpoints:
+                    raise FeatureConflict(f"menu entry {item.endpoint!r} declared twice")
+                endpoints.add(item.endpoint)
+        return registry
+
+    def has(self, name: str) -> bool:
+        return any(feature.name == name for feature in self.features)
+
+    @property
+    def erasers(self) -> tuple[PersonalDataEraser, ...]:
+        return tuple(eraser for feature in self.features for eraser in feature.erasers)
+
+    @property
+    def nav(self) -> list[NavItem]:
+        items = [item for feature in self.features for item in feature.nav]
+        return sorted(items, key=lambda item: (item.order, item.label))
+
+    @property
+    def person_panels(self) -> tuple[PanelLoader, ...]:
+        return tuple(loader for feature in self.features for loader in feature.person_panels)
+
+    @property
+    def seeders(self) -> tuple[Seeder, ...]:
+        return tuple(feature.demo for feature in self.features if feature.demo is not None)
+
+    @property
+    def offers(self) -> tuple[str, ...]:
+        return tuple(offer for feature in self.features for offer in feature.offers)

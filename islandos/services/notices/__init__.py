@@ -1,0 +1,1 @@
+"""Notices (お知らせ): drafts, audiences, sending, confirmations, reports and pictures."""
