@@ -3,6 +3,7 @@
 from islandos.models.admin import AdminLineLinkCode, AdminUser
 from islandos.models.audit import AuditEntry
 from islandos.models.jobs import Job, JobStatus
+from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
 from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
@@ -22,6 +23,7 @@ __all__ = [
     "AdminLineLinkCode",
     "AdminUser",
     "AuditEntry",
+    "Closure",
     "CodeAttempt",
     "District",
     "FamilyCode",
@@ -43,7 +45,11 @@ __all__ = [
     "RequestStatus",
     "RichMenuDeployment",
     "Role",
+    "RulesSeen",
     "SendingPause",
+    "Spot",
+    "SpotPhoto",
+    "SpotText",
     "Status",
     "WebhookEvent",
     "WorkerHeartbeat",
