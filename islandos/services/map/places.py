@@ -93,9 +93,11 @@ class ClosedToday:
         return cls(frozenset(c.spot_id for c in today if c.spot_id is not None),
                    tuple(c.area for c in today if c.area))
 
+    def covers(self, spot_id: int, lat: float, lng: float) -> bool:
+        return spot_id in self.spot_ids or any(inside(lat, lng, area) for area in self.areas)
+
     def __contains__(self, spot: Spot) -> bool:
-        return spot.id in self.spot_ids or any(
-            inside(spot.latitude, spot.longitude, area) for area in self.areas)
+        return self.covers(spot.id, spot.latitude, spot.longitude)
 
 
 # Spots ---------------------------------------------------------------------------------
@@ -142,25 +144,30 @@ def nearest_open(session: Session, lat: float, lng: float, moment: datetime,
                  limit: int = NEAREST) -> list[NearSpot]:
     """The nearest destinations not closed today, by haversine distance.
 
-    Reads only the spots inside a bounding box (indexed on latitude, longitude), widening it
-    until enough are found, so thousands of spots are never all read.
+    Reads only the positions inside a bounding box (indexed on latitude, longitude),
+    widening it until enough are certain, so thousands of spots are never all read; then
+    loads just the spots it returns.
     """
     closed = ClosedToday.at(session, moment)
-    found: list[NearSpot] = []
+    ranked: list[tuple[float, int]] = []
     for radius in SEARCH_RADII_M:
         south, north, west, east = bounding_box(lat, lng, radius)
-        rows = session.scalars(select(Spot).where(
+        rows = session.execute(select(Spot.id, Spot.latitude, Spot.longitude).where(
             Spot.latitude.between(south, north), Spot.longitude.between(west, east),
             Spot.access != Access.NO_ENTRY))
-        found = sorted(
-            (NearSpot(spot, distance_m(lat, lng, spot.latitude, spot.longitude))
-             for spot in rows if spot not in closed),
-            key=lambda near: near.metres)
+        ranked = sorted((distance_m(lat, lng, spot_lat, spot_lng), spot_id)
+                        for spot_id, spot_lat, spot_lng in rows
+                        if not closed.covers(spot_id, spot_lat, spot_lng))
         # Within the box's inner circle the order is final; past it a nearer spot may lie
-        # just outside a corner, so widen the box.
-        if len([near for near in found if near.metres <= radius]) >= limit:
-            return [near for near in found if near.metres <= radius][:limit]
-    return found[:limit]
+        # just outside a corner, so the box widens.
+        certain = [entry for entry in ranked if entry[0] <= radius]
+        if len(certain) >= limit:
+            ranked = certain
+            break
+    chosen = ranked[:limit]
+    spots = {spot.id: spot for spot in session.scalars(
+        select(Spot).where(Spot.id.in_([spot_id for _, spot_id in chosen])))}
+    return [NearSpot(spots[spot_id], metres) for metres, spot_id in chosen]
 
 
 @dataclass(frozen=True)
