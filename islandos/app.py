@@ -19,7 +19,7 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import admin, health, locale, media, simulator, webhook
+from islandos.web import admin, health, home, locale, media, simulator, webhook
 from islandos.web.sessions import SignedCookieSessions
 
 
@@ -71,6 +71,10 @@ def create_app(overrides: Mapping[str, Any] | None = None,
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(home.bp)
+    for feature in registry.features:
+        for blueprint in feature.blueprints:
+            app.register_blueprint(blueprint)
     admin.init_app(app)
     if settings.is_development:
         app.register_blueprint(simulator.bp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -50,6 +51,18 @@ class PersonPanel:
 
 
 PanelLoader = Callable[[Session, Person], PersonPanel | None]
+# Lines for the banner of the public pages today (e.g. a ritual closure), in a language.
+BannerSource = Callable[[Session, datetime, str], list[str]]
+
+
+@dataclass(frozen=True)
+class HomeLink:
+    """A link on the public home page for visitors."""
+
+    label: str  # msgid
+    endpoint: str
+    description: str  # msgid
+    order: int = 50
 
 
 @dataclass(frozen=True)
@@ -60,11 +73,14 @@ class Feature:
     routes: Callable[[Router], None] | None = None
     jobs: Callable[[JobRegistry], None] | None = None
     erasers: Sequence[PersonalDataEraser] = ()
+    blueprints: Sequence[Blueprint] = ()  # public pages
     admin_blueprints: Sequence[Blueprint] = ()
     nav: Sequence[NavItem] = ()
     person_panels: Sequence[PanelLoader] = ()
     cli: click.Command | None = None
     demo: Seeder | None = None
+    home_links: Sequence[HomeLink] = ()
+    banners: Sequence[BannerSource] = ()
     # What a registered user can do with it, as words for the bot's copy (e.g. 「お知らせ」):
     # the bot never promises a feature that this app does not have.
     offers: Sequence[str] = ()  # msgids
@@ -120,6 +136,15 @@ class Registry:
     @property
     def seeders(self) -> tuple[Seeder, ...]:
         return tuple(feature.demo for feature in self.features if feature.demo is not None)
+
+    @property
+    def home_links(self) -> list[HomeLink]:
+        links = [link for feature in self.features for link in feature.home_links]
+        return sorted(links, key=lambda link: (link.order, link.label))
+
+    def banner_lines(self, session: Session, moment: datetime, language: str) -> list[str]:
+        return [line for feature in self.features for source in feature.banners
+                for line in source(session, moment, language)]
 
     @property
     def offers(self) -> tuple[str, ...]:

@@ -14,6 +14,10 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 LINE_API = "https://api.line.me"
 LINE_DATA_API = "https://api-data.line.me"
 DEV_SECRET = "development-only-not-secret"
+# 地理院タイル (Geospatial Information Authority of Japan): free for public services with
+# this attribution; OpenStreetMap's own tile servers are not for such use.
+GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+GSI_ATTRIBUTION = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
 
 
 class SettingsError(RuntimeError):
@@ -41,6 +45,14 @@ class Settings:
     webhook_max_bytes: int = 1_000_000
     worker_poll_seconds: float = 1.0
     log_level: str = "INFO"
+    island_name: str = "南風島"
+    island_name_en: str = "Haenu Island"
+    line_add_friend_url: str = ""
+    map_tile_url: str = GSI_TILES
+    map_tile_attribution: str = GSI_ATTRIBUTION
+    map_center: str = "26.2060,127.9850"  # latitude,longitude the map opens on
+    map_zoom: int = 15
+    map_data_license: str = "CC BY 4.0"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -50,6 +62,15 @@ class Settings:
     @property
     def is_testing(self) -> bool:
         return self.env == "testing"
+
+    def island(self, language: str) -> str:
+        return self.island_name_en if language == "en" and self.island_name_en \
+            else self.island_name
+
+    @property
+    def map_center_point(self) -> tuple[float, float]:
+        latitude, longitude = (float(part) for part in self.map_center.split(","))
+        return latitude, longitude
 
     @property
     def stripe_enabled(self) -> bool:
@@ -76,6 +97,14 @@ class Settings:
             "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
             "ratelimit_storage_uri": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+            "island_name": env.get("ISLAND_NAME", "南風島"),
+            "island_name_en": env.get("ISLAND_NAME_EN", "Haenu Island"),
+            "line_add_friend_url": env.get("LINE_ADD_FRIEND_URL", ""),
+            "map_tile_url": env.get("MAP_TILE_URL", GSI_TILES),
+            "map_tile_attribution": env.get("MAP_TILE_ATTRIBUTION", GSI_ATTRIBUTION),
+            "map_center": env.get("MAP_CENTER", "26.2060,127.9850"),
+            "map_zoom": _int(env, "MAP_ZOOM", 15),
+            "map_data_license": env.get("MAP_DATA_LICENSE", "CC BY 4.0"),
         }
         known = {f.name for f in fields(cls)}
         extra: dict[str, Any] = {}
@@ -112,6 +141,13 @@ class Settings:
             raise SettingsError(
                 f"ISLANDOS_ENV must be production, development or testing, not {self.env!r}"
             )
+        try:
+            latitude, longitude = self.map_center_point
+        except ValueError as exc:
+            raise SettingsError("MAP_CENTER must be 'latitude,longitude', e.g. "
+                                f"26.2060,127.9850, not {self.map_center!r}") from exc
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise SettingsError(f"MAP_CENTER is out of range: {self.map_center!r}")
         if self.env != "production":
             return self
         required = {

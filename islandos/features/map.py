@@ -5,13 +5,26 @@ from __future__ import annotations
 from handlers import map as map_handlers
 from islandos.demo.map import seed_map
 from islandos.i18n import N_
-from islandos.registry import Feature
-from islandos.services.map.guide import erase_map_data
+from islandos.models.admin import AdminRole
+from islandos.registry import Feature, HomeLink, NavItem
+from islandos.services.map.guide import closure_banner, erase_map_data
+from islandos.web import map as map_pages
+from islandos.web.admin import map as map_admin
 
 FEATURE = Feature(
     name="map",
     routes=map_handlers.register,
     erasers=(erase_map_data,),
+    blueprints=(map_pages.bp,),
+    admin_blueprints=(map_admin.bp,),
+    nav=(NavItem(N_("地図"), "map_admin.spots", min_role=AdminRole.VIEWER, order=40),),
     demo=seed_map,
+    home_links=(
+        HomeLink(N_("島の地図"), "map.map_page",
+                 N_("見どころ・トイレ・港・避難所と、入ってはいけない場所。"), order=10),
+        HomeLink(N_("島のルール"), "map.rules",
+                 N_("島を訪れる方に守っていただきたいこと。"), order=20),
+    ),
+    banners=(closure_banner,),
     offers=(N_("観光マップ"),),
 )

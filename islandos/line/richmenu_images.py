@@ -79,9 +79,9 @@ def _icon(draw: ImageDraw.ImageDraw, kind: str, cx: int, cy: int, r: int, bg: st
             draw.ellipse((x - hr, top - hr, x + hr, top + hr), fill=WHITE)
             draw.pieslice((x - hr * 1.9, top + hr * 1.2, x + hr * 1.9, top + hr * 5.2), 180, 360,
                           fill=WHITE)
-    else:  # yen, help: a white disc with a big sign
+    else:  # yen, rules, help: a white disc with a big sign
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=WHITE)
-        sign = "¥" if kind == "yen" else "?"
+        sign = {"yen": "¥", "rules": "!"}.get(kind, "?")
         font = ImageFont.truetype(font_path, int(r * 1.5), index=0)
         draw.text((cx, cy), sign, fill=bg, font=font, anchor="mm")
 

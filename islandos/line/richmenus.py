@@ -53,7 +53,7 @@ class Tile:
 
     label: str  # msgid
     words: str  # msgid of the text sent (a route another handler claims, in both languages)
-    icon: str  # drawn by richmenu_images: map, yen, gear, bell, calendar, family, help
+    icon: str  # drawn by richmenu_images: map, yen, rules, gear, bell, calendar, family, help
     color: str
 
 
@@ -68,7 +68,10 @@ class Layout:
 # Only what works today is on a menu: a feature adds its tile when it lands, and a deploy
 # moves everyone to the new design without leaving anybody without a menu.
 LAYOUTS: tuple[Layout, ...] = (
-    Layout(DEFAULT, 1, (
+    Layout(DEFAULT, 2, (  # visitors, and whoever has not registered yet
+        Tile(N_("マップ"), N_("マップ"), "map", "#1E6FA8"),
+        Tile(N_("島のルール"), N_("島のルール"), "rules", "#C0392B"),
+        Tile(N_("お知らせ"), N_("お知らせ"), "bell", "#B9770E"),
         Tile(N_("島民・家族の登録"), N_("登録"), "family", "#1E7F74"),
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),

@@ -8,9 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from islandos.i18n import N_
+from islandos.i18n import N_, gettext
 from islandos.models.map import RulesSeen, Spot, SpotCategory, SpotPhoto
 from islandos.models.people import Person
+from islandos.services.map.places import closures_today
 
 CATEGORY_LABELS = {
     SpotCategory.SIGHT: N_("見どころ"),
@@ -71,3 +72,13 @@ def public_photo_url(session: Session, base_url: str, spot: Spot) -> str | None:
         return None
     token = session.scalar(select(SpotPhoto.token).where(SpotPhoto.id == spot.photo_id))
     return f"{base}/media/spots/{token}.jpg" if token else None
+
+
+CLOSED_TODAY = N_("「%(name)s」は本日、%(reason)s閉鎖しています。入らないでください。")
+
+
+def closure_banner(session: Session, moment: datetime, language: str) -> list[str]:
+    """A line for each place or area closed at some time today (the public pages' banner)."""
+    return [gettext(language, CLOSED_TODAY, name=closure.name(language),
+                    reason=closure.reason(language))
+            for closure in closures_today(session, moment)]
