@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -14,6 +15,8 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 LINE_API = "https://api.line.me"
 LINE_DATA_API = "https://api-data.line.me"
 DEV_SECRET = "development-only-not-secret"
+# OpenStreetMap's standard tiles (https://operations.osmfoundation.org/policies/tiles/).
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 class SettingsError(RuntimeError):
@@ -34,6 +37,7 @@ class Settings:
     stripe_webhook_secret: str = ""
     stripe_api_base_url: str = ""
     proxy_fix_hops: int = 0
+    map_tile_url: str = OSM_TILES
     ratelimit_storage_uri: str = "memory://"
     line_timeout_seconds: float = 3.0
     line_reply_timeout_seconds: float = 2.0
@@ -74,6 +78,7 @@ class Settings:
             "stripe_webhook_secret": env.get("STRIPE_WEBHOOK_SECRET", ""),
             "stripe_api_base_url": env.get("STRIPE_API_BASE_URL", ""),
             "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
+            "map_tile_url": env.get("MAP_TILE_URL", "").strip() or OSM_TILES,
             "ratelimit_storage_uri": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
         }
@@ -112,6 +117,7 @@ class Settings:
             raise SettingsError(
                 f"ISLANDOS_ENV must be production, development or testing, not {self.env!r}"
             )
+        _check_tile_url(self.map_tile_url, https=self.env == "production")
         if self.env != "production":
             return self
         required = {
@@ -131,6 +137,16 @@ class Settings:
         if not self.public_base_url.startswith("https://"):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// in production.")
         return self
+
+
+def _check_tile_url(url: str, *, https: bool) -> None:
+    parts = urlsplit(url)
+    schemes = ("https",) if https else ("https", "http")
+    if parts.scheme not in schemes or not parts.hostname \
+            or not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError(
+            f"MAP_TILE_URL must be an {' or '.join(schemes)} URL template with {{z}}, {{x}} and "
+            f"{{y}}, like {OSM_TILES}, not {url!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
