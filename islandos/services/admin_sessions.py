@@ -28,6 +28,7 @@ class SessionReason:
     LOGOUT = "logout"
     REPLACED = "replaced"  # a new sign-in step in the same browser
     EXPIRED = "expired"
+    LOCKED = "locked"  # too many wrong codes while signing in
     ENDED_BY_OWNER = "ended_by_owner"  # from "My account" in another browser
     PASSWORD_CHANGED = "password_changed"
     TOTP_RESET = "totp_reset"
@@ -120,6 +121,16 @@ def end(session: Session, row: AdminSession, reason: str) -> None:
         row.ended_at = now()
         row.end_reason = reason
         session.flush()
+
+
+def log_out(session: Session, session_id: int, actor: str) -> None:
+    """The browser of this session signs out (flushes, audits 'admin.logout')."""
+    row = session.get(AdminSession, session_id)
+    if row is None:
+        return
+    end(session, row, SessionReason.LOGOUT)
+    audit.record(session, actor, "admin.logout", f"admin:{row.admin_id}",
+                 note=f"session {row.id}")
 
 
 def end_all(session: Session, admin_id: int, reason: str, *,

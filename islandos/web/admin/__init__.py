@@ -120,7 +120,7 @@ def start_session(admin: AdminUser, stage: str, *, created_at: datetime | None =
         session["language"] = language
 
 
-def end_session(reason: str = admin_sessions.SessionReason.LOGOUT) -> None:
+def end_session(reason: str) -> None:
     """End this browser's session in the database and forget it in the cookie."""
     current = current_session()
     if current is not None:
@@ -128,6 +128,11 @@ def end_session(reason: str = admin_sessions.SessionReason.LOGOUT) -> None:
             row = db_session.get(AdminSession, current.session_id)
             if row is not None:
                 admin_sessions.end(db_session, row, reason)
+    forget_session()
+
+
+def forget_session() -> None:
+    """Drop this browser's session token from the cookie (the row is left as it is)."""
     session.pop(SESSION_TOKEN, None)
     g.islandos_admin_session = None
 
@@ -194,7 +199,7 @@ def _to_login() -> ResponseReturnValue:
     if stage in (AdminSessionStage.TOTP, AdminSessionStage.SETUP):
         return redirect(url_for("admin.login_totp" if stage == AdminSessionStage.TOTP
                                 else "admin.totp_setup"))
-    session.pop(SESSION_TOKEN, None)  # ended, expired or disabled
+    forget_session()  # ended, expired or disabled
     if request.method == "GET":
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     return redirect(url_for("admin.login"))

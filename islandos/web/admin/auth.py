@@ -14,12 +14,13 @@ from markupsafe import Markup
 from islandos.extensions import islandos_state
 from islandos.i18n import format_datetime
 from islandos.models.admin import AdminRole, AdminSessionStage, AdminUser
-from islandos.services import admin_accounts, audit
+from islandos.services import admin_accounts, admin_sessions
 from islandos.services.admin_accounts import AccountLocked, InvalidTotp, LoginFailed
 from islandos.web.admin import (
     bp,
     current_session,
     end_session,
+    forget_session,
     login_throttle,
     next_url,
     pending_admin,
@@ -120,7 +121,7 @@ def login_totp() -> ResponseReturnValue:
             else:
                 admin_accounts.record_login(session, admin)
         if isinstance(error, AccountLocked):
-            end_session()
+            end_session(admin_sessions.SessionReason.LOCKED)
             flash(_locked_message(error), "error")
             return redirect(url_for("admin.login"))
         if error is not None:
@@ -187,11 +188,8 @@ def logout() -> ResponseReturnValue:
     """End this browser's session for good: a copy of its cookie no longer signs anyone in."""
     current = current_session()
     if current is not None:
-        state = islandos_state(current_app)
-        with state.db.transaction() as session:
-            actor = f"admin:{current.admin.id}"
-            audit.record(session, actor, "admin.logout", actor,
-                         note=f"session {current.session_id}")
-    end_session()
+        with islandos_state(current_app).db.transaction() as session:
+            admin_sessions.log_out(session, current.session_id, f"admin:{current.admin.id}")
+    forget_session()
     flash(_("ログアウトしました。"), "success")
     return redirect(url_for("admin.login"))
