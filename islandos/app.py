@@ -19,7 +19,7 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import admin, health, home, locale, media, simulator, webhook
+from islandos.web import admin, health, home, locale, media, security, simulator, webhook
 from islandos.web.sessions import SignedCookieSessions
 
 
@@ -66,6 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
     )
 
     locale.init_app(app)
+    security.init_app(app, settings)
     csrf = CSRFProtect(app)  # every form; app.extensions["csrf"].exempt(bp) for webhooks
     csrf.exempt(webhook.bp)
     app.register_blueprint(webhook.bp)

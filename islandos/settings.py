@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -100,7 +101,7 @@ class Settings:
             "island_name": env.get("ISLAND_NAME", "南風島"),
             "island_name_en": env.get("ISLAND_NAME_EN", "Haenu Island"),
             "line_add_friend_url": env.get("LINE_ADD_FRIEND_URL", ""),
-            "map_tile_url": env.get("MAP_TILE_URL", GSI_TILES),
+            "map_tile_url": env.get("MAP_TILE_URL", "").strip() or GSI_TILES,
             "map_tile_attribution": env.get("MAP_TILE_ATTRIBUTION", GSI_ATTRIBUTION),
             "map_center": env.get("MAP_CENTER", "26.2060,127.9850"),
             "map_zoom": _int(env, "MAP_ZOOM", 15),
@@ -141,6 +142,7 @@ class Settings:
             raise SettingsError(
                 f"ISLANDOS_ENV must be production, development or testing, not {self.env!r}"
             )
+        _check_tile_url(self.map_tile_url, https=self.env == "production")
         try:
             latitude, longitude = self.map_center_point
         except ValueError as exc:
@@ -167,6 +169,16 @@ class Settings:
         if not self.public_base_url.startswith("https://"):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// in production.")
         return self
+
+
+def _check_tile_url(url: str, *, https: bool) -> None:
+    parts = urlsplit(url)
+    schemes = ("https",) if https else ("https", "http")
+    if parts.scheme not in schemes or not parts.hostname \
+            or not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError(
+            f"MAP_TILE_URL must be an {' or '.join(schemes)} URL template with {{z}}, {{x}} and "
+            f"{{y}}, like {GSI_TILES}, not {url!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

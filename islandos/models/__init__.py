@@ -1,6 +1,6 @@
 """Every model, imported so that Base.metadata knows all tables."""
 
-from islandos.models.admin import AdminLineLinkCode, AdminUser
+from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
 from islandos.models.audit import AuditEntry
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
@@ -21,6 +21,7 @@ from islandos.models.webhook_events import ReplyState, WebhookEvent
 
 __all__ = [
     "AdminLineLinkCode",
+    "AdminSession",
     "AdminUser",
     "AuditEntry",
     "Closure",

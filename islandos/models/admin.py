@@ -1,4 +1,4 @@
-"""Dashboard accounts of the island office, and one-time codes that link one to a LINE account."""
+"""Dashboard accounts of the island office, their signed-in sessions, and LINE link codes."""
 
 from __future__ import annotations
 
@@ -62,3 +62,32 @@ class AdminLineLinkCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class AdminSessionStage:
+    TOTP = "totp"  # password right, two-factor code due
+    SETUP = "setup"  # password right, two-factor sign-in must be set up first
+    FULL = "full"  # completely signed in
+    ALL = (TOTP, SETUP, FULL)
+
+
+class AdminSession(Base):
+    """One sign-in of an account in one browser; the cookie holds only its random token.
+
+    A session is active while `ended_at` is empty and it is neither idle nor too old; ending a
+    session (logout, a password change ...) sets `ended_at`, so a copied cookie stops working.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
+    stage: Mapped[str] = mapped_column(String(8), default=AdminSessionStage.FULL)
+    user_agent: Mapped[str] = mapped_column(String(80), default="")  # "Chrome, Windows"
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=now)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))

@@ -15,7 +15,8 @@ from islandos.clock import as_utc, now
 from islandos.models.admin import AdminLineLinkCode, AdminRole, AdminUser
 from islandos.models.audit import AuditEntry
 from islandos.models.people import Person
-from islandos.services import audit
+from islandos.services import admin_sessions, audit
+from islandos.services.admin_sessions import SessionReason
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -102,30 +103,46 @@ def create_admin(session: Session, username: str, password: str, role: str,
     return admin
 
 
+def _ended(count: int) -> str:
+    return f"{count} session(s) ended"
+
+
 def set_password(session: Session, admin: AdminUser, password: str, actor: str) -> None:
-    """Replace the password (flushes, audits). Raises WeakPassword."""
+    """Replace the password and end every session of the account (flushes, audits).
+
+    Raises WeakPassword.
+    """
     _check_password(password)
     admin.password_hash = generate_password_hash(password)
     session.flush()
-    audit.record(session, actor, "admin.password_changed", f"admin:{admin.id}")
+    ended = admin_sessions.end_all(session, admin.id, SessionReason.PASSWORD_CHANGED)
+    audit.record(session, actor, "admin.password_changed", f"admin:{admin.id}",
+                 note=_ended(ended))
 
 
 def set_role(session: Session, admin: AdminUser, role: str, actor: str) -> None:
-    """Change an account's role (flushes, audits before/after). Raises InvalidRole."""
+    """Change an account's role and end its sessions (flushes, audits before/after).
+
+    Raises InvalidRole.
+    """
     _check_role(role)
     before = admin.role
+    if before == role:
+        return
     admin.role = role
     session.flush()
+    ended = admin_sessions.end_all(session, admin.id, SessionReason.ROLE_CHANGED)
     audit.record(session, actor, "admin.role_changed", f"admin:{admin.id}",
-                 before={"role": before}, after={"role": role})
+                 before={"role": before}, after={"role": role}, note=_ended(ended))
 
 
 def set_disabled(session: Session, admin: AdminUser, disabled: bool, actor: str) -> None:
-    """Disable (no more sign-ins) or enable an account (flushes, audits)."""
+    """Disable (no more sign-ins, its sessions end) or enable an account (flushes, audits)."""
     admin.disabled = disabled
     session.flush()
+    ended = admin_sessions.end_all(session, admin.id, SessionReason.DISABLED) if disabled else 0
     audit.record(session, actor, "admin.disabled" if disabled else "admin.enabled",
-                 f"admin:{admin.id}")
+                 f"admin:{admin.id}", note=_ended(ended) if disabled else None)
 
 
 def authenticate(session: Session, username: str, password: str) -> AdminUser:
@@ -234,12 +251,16 @@ def enable_totp(session: Session, admin: AdminUser, code: str, actor: str) -> No
 
 
 def reset_totp(session: Session, admin: AdminUser, actor: str) -> None:
-    """Forget the two-factor secret (lost phone); it is set up again at the next sign-in."""
+    """Forget the two-factor secret (lost phone); it is set up again at the next sign-in.
+
+    Every session of the account ends (flushes, audits).
+    """
     admin.totp_enabled = False
     admin.totp_secret = None
     admin.totp_last_step = None
     session.flush()
-    audit.record(session, actor, "admin.totp_reset", f"admin:{admin.id}")
+    ended = admin_sessions.end_all(session, admin.id, SessionReason.TOTP_RESET)
+    audit.record(session, actor, "admin.totp_reset", f"admin:{admin.id}", note=_ended(ended))
 
 
 # Linking the admin's own LINE account --------------------------------------------

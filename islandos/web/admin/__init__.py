@@ -9,6 +9,7 @@ the blueprints of the features the app was given.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -17,13 +18,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.i18n import N_
 from islandos.line.worker import active_pause
-from islandos.models.admin import AdminRole, AdminUser
+from islandos.models.admin import AdminRole, AdminSession, AdminSessionStage, AdminUser
 from islandos.models.system import SendingPause
 from islandos.registry import NavItem
+from islandos.services import admin_sessions
 from islandos.web.admin.throttle import LoginThrottle
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,11 +35,8 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=8)
 THROTTLE_KEY = "islandos_login_throttle"
 
-# Session keys
-ADMIN_ID = "admin_id"
-STAGE = "admin_stage"  # "totp" (password ok, code due) | "setup" (must set up TOTP) | "full"
-LOGIN_AT = "admin_login_at"
-SEEN_AT = "admin_seen_at"
+# The cookie holds only this: the token of a row in admin_sessions (which holds the rest).
+SESSION_TOKEN = "admin_session"
 
 # Endpoints reachable before the sign-in is complete.
 PUBLIC_ENDPOINTS = {"admin.login", "admin.login_totp", "admin.totp_setup", "admin.logout"}
@@ -64,71 +62,101 @@ def nav_for(admin: AdminUser | None) -> list[NavItem]:
 # The signed-in account ---------------------------------------------------------
 
 
-def _stamp(moment: datetime) -> float:
-    return moment.timestamp()
+@dataclass(frozen=True)
+class SignedIn:
+    """The session a request's cookie belongs to, with its account."""
+
+    session_id: int
+    stage: str
+    admin: AdminUser
+    created_at: datetime
 
 
-def _session_expired() -> bool:
-    moment = now().timestamp()
-    login_at = session.get(LOGIN_AT)
-    seen_at = session.get(SEEN_AT)
-    if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
-        return True
-    return (moment - login_at > _lifetime().total_seconds()
-            or moment - seen_at > _idle().total_seconds())
+def session_limits() -> admin_sessions.SessionLimits:
+    extra = islandos_state(current_app).settings.extra
+    minutes, hours = extra.get("admin_idle_minutes"), extra.get("admin_session_hours")
+    return admin_sessions.SessionLimits(
+        idle=timedelta(minutes=float(minutes)) if minutes else IDLE_TIMEOUT,
+        lifetime=timedelta(hours=float(hours)) if hours else ABSOLUTE_LIFETIME)
 
 
-def _idle() -> timedelta:
-    minutes = islandos_state(current_app).settings.extra.get("admin_idle_minutes")
-    return timedelta(minutes=float(minutes)) if minutes else IDLE_TIMEOUT
+def current_session() -> SignedIn | None:
+    """This request's session if it is active and its account enabled (looked up once)."""
+    if "islandos_admin_session" not in g:
+        found = None
+        token = session.get(SESSION_TOKEN)
+        if token is not None:
+            with islandos_state(current_app).db.transaction() as db_session:
+                row = admin_sessions.find_active(db_session, token, session_limits())
+                admin = db_session.get(AdminUser, row.admin_id) if row is not None else None
+                if row is not None and admin is not None and not admin.disabled:
+                    found = SignedIn(row.id, row.stage, admin, row.created_at)
+        g.islandos_admin_session = found
+    current: SignedIn | None = g.islandos_admin_session
+    return current
 
 
-def _lifetime() -> timedelta:
-    hours = islandos_state(current_app).settings.extra.get("admin_session_hours")
-    return timedelta(hours=float(hours)) if hours else ABSOLUTE_LIFETIME
+def start_session(admin: AdminUser, stage: str, *, created_at: datetime | None = None) -> None:
+    """A fresh session for this account in this browser: a new token in a cleared cookie.
 
-
-def start_session(admin: AdminUser, stage: str) -> None:
-    """A fresh session for this account (the old cookie's contents are dropped)."""
+    The browser's previous session (an earlier sign-in step) ends. `created_at` keeps an
+    earlier start (the absolute lifetime counts from it).
+    """
     language = session.get("language")
+    previous = current_session()
+    with islandos_state(current_app).db.transaction() as db_session:
+        if previous is not None:
+            row = db_session.get(AdminSession, previous.session_id)
+            if row is not None:
+                admin_sessions.end(db_session, row, admin_sessions.SessionReason.REPLACED)
+        row, token = admin_sessions.start(db_session, admin, stage,
+                                          request.headers.get("User-Agent"),
+                                          created_at=created_at)
+        g.islandos_admin_session = SignedIn(row.id, row.stage, admin, row.created_at)
     session.clear()
     session.permanent = True
-    session[ADMIN_ID] = admin.id
-    session[STAGE] = stage
-    session[LOGIN_AT] = session[SEEN_AT] = _stamp(now())
+    session[SESSION_TOKEN] = token
     if language:
         session["language"] = language
 
 
-def end_session() -> None:
-    for key in (ADMIN_ID, STAGE, LOGIN_AT, SEEN_AT):
-        session.pop(key, None)
+def end_session(reason: str) -> None:
+    """End this browser's session in the database and forget it in the cookie."""
+    current = current_session()
+    if current is not None:
+        with islandos_state(current_app).db.transaction() as db_session:
+            row = db_session.get(AdminSession, current.session_id)
+            if row is not None:
+                admin_sessions.end(db_session, row, reason)
+    forget_session()
 
 
-def _load_admin() -> AdminUser | None:
-    if "islandos_admin" not in g:
-        admin_id = session.get(ADMIN_ID)
-        admin = None
-        if isinstance(admin_id, int):
-            with islandos_state(current_app).db.transaction() as db_session:
-                admin = db_session.get(AdminUser, admin_id)
-        g.islandos_admin = admin if admin is not None and not admin.disabled else None
-    found: AdminUser | None = g.islandos_admin
-    return found
+def forget_session() -> None:
+    """Drop this browser's session token from the cookie (the row is left as it is)."""
+    session.pop(SESSION_TOKEN, None)
+    g.islandos_admin_session = None
 
 
 def signed_in_admin() -> AdminUser | None:
     """The account of a completely signed-in session (password and, if due, TOTP), or None."""
-    if session.get(STAGE) != "full" or _session_expired():
+    current = current_session()
+    if current is None or current.stage != AdminSessionStage.FULL:
         return None
-    return _load_admin()
+    return current.admin
 
 
 def pending_admin() -> AdminUser | None:
     """The account between password and two-factor code (stage totp/setup), or None."""
-    if session.get(STAGE) not in ("totp", "setup") or _session_expired():
+    current = current_session()
+    if current is None or current.stage == AdminSessionStage.FULL:
         return None
-    return _load_admin()
+    return current.admin
+
+
+def session_stage() -> str | None:
+    """The stage of this browser's active session (totp, setup, full), or None."""
+    current = current_session()
+    return current.stage if current is not None else None
 
 
 def current_admin() -> AdminUser:
@@ -144,8 +172,16 @@ def admin_actor() -> str:
     return f"admin:{current_admin().id}"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
+def safe_next(target: str | None) -> str | None:
+    r"""A path on this site to go to after signing in, or None for anything else.
+
+    Off-site targets are refused (`https://evil`, `//evil`, and `/\evil`, which browsers read
+    as `//evil`), and so are control characters: CR/LF cannot go into a Location header, and
+    browsers drop tabs and newlines from a URL (`/\t/evil` is `//evil` to them).
+    """
+    if not target or len(target) > 2000 or "\\" in target:
+        return None
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -154,16 +190,16 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def next_url(default_endpoint: str = "admin.home") -> str:
-    return _safe_next(request.values.get("next")) or url_for(default_endpoint)
+    return safe_next(request.values.get("next")) or url_for(default_endpoint)
 
 
 def _to_login() -> ResponseReturnValue:
     """Where an incomplete sign-in goes: the pending step, or the login page."""
-    stage = session.get(STAGE)
-    if stage in ("totp", "setup") and pending_admin() is not None:
-        return redirect(url_for("admin.login_totp" if stage == "totp" else "admin.totp_setup"))
-    if session.get(ADMIN_ID) is not None:
-        end_session()  # expired or disabled
+    stage = session_stage()
+    if stage in (AdminSessionStage.TOTP, AdminSessionStage.SETUP):
+        return redirect(url_for("admin.login_totp" if stage == AdminSessionStage.TOTP
+                                else "admin.totp_setup"))
+    forget_session()  # ended, expired or disabled
     if request.method == "GET":
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     return redirect(url_for("admin.login"))
@@ -197,12 +233,11 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def _guard() -> ResponseReturnValue | None:
-    """Every admin page needs a complete sign-in; keeps the idle timer running."""
+    """Every admin page needs a complete sign-in (checked against admin_sessions)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if signed_in_admin() is None:
         return _to_login()
-    session[SEEN_AT] = _stamp(now())
     return None
 
 

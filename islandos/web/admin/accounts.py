@@ -1,4 +1,5 @@
-"""Dashboard accounts: my account (password, TOTP, LINE link) and, for admins, everyone's."""
+"""Dashboard accounts: my account (password, TOTP, LINE link, sessions) and, for admins,
+everyone's."""
 
 from __future__ import annotations
 
@@ -9,30 +10,41 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from islandos.extensions import islandos_state
-from islandos.models.admin import AdminRole, AdminUser
-from islandos.models.people import Person
-from islandos.services import admin_accounts
+from islandos.models.admin import AdminRole, AdminSessionStage, AdminUser
+from islandos.services import admin_accounts, admin_sessions
 from islandos.services.admin_accounts import AdminAccountError, UsernameTaken
+from islandos.services.admin_sessions import SessionNotFound
 from islandos.web.admin import (
     admin_actor,
     bp,
     current_admin,
+    current_session,
     login_required,
     role_required,
+    session_limits,
+    start_session,
 )
 from islandos.web.admin.forms import AccountForm, ButtonForm, PasswordForm, RoleForm
 from islandos.web.locale import _
 
 
+def _my_account(password_form: PasswordForm | None = None, code: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    """The "My account" page: the account, its LINE link, its active sessions, its password."""
+    admin = current_admin()
+    with islandos_state(current_app).db.transaction() as session:
+        sessions = admin_sessions.active_sessions(session, admin.id, session_limits())
+    this = current_session()
+    return render_template("admin/accounts/me.html", admin=admin, sessions=sessions,
+                           this_session_id=this.session_id if this else None,
+                           password_form=password_form or PasswordForm(), button=ButtonForm(),
+                           code=code), status
+
+
 @bp.get("/account")
 @login_required
 def account() -> ResponseReturnValue:
-    admin = current_admin()
-    with islandos_state(current_app).db.transaction() as session:
-        person = session.get(Person, admin.line_person_id) if admin.line_person_id else None
-        line_user = person.line_user_id if person else None
-    return render_template("admin/accounts/me.html", admin=admin, line_user=line_user,
-                           password_form=PasswordForm(), button=ButtonForm(), code=None)
+    return _my_account()
 
 
 @bp.post("/account/password")
@@ -44,14 +56,17 @@ def change_password() -> ResponseReturnValue:
         if not check_password_hash(admin.password_hash, form.current.data or ""):
             form.current.errors = [_("今のパスワードが違います。")]
         else:
+            this = current_session()
+            assert this is not None
             with islandos_state(current_app).db.transaction() as session:
                 row = session.get(AdminUser, admin.id)
                 assert row is not None
                 admin_accounts.set_password(session, row, form.new.data or "", admin_actor())
-            flash(_("パスワードを変更しました。"), "success")
+            # Every session ended, this one too; this browser goes on in a new one.
+            start_session(row, AdminSessionStage.FULL, created_at=this.created_at)
+            flash(_("パスワードを変更しました。ほかの端末ではログアウトしました。"), "success")
             return redirect(url_for("admin.account"))
-    return render_template("admin/accounts/me.html", admin=admin, line_user=None,
-                           password_form=form, button=ButtonForm(), code=None), 400
+    return _my_account(password_form=form, status=400)
 
 
 @bp.post("/account/line-code")
@@ -66,10 +81,7 @@ def line_code() -> ResponseReturnValue:
         row = session.get(AdminUser, admin.id)
         assert row is not None
         code = admin_accounts.create_link_code(session, row, admin_actor())
-        person = session.get(Person, row.line_person_id) if row.line_person_id else None
-        line_user = person.line_user_id if person else None
-    return render_template("admin/accounts/me.html", admin=admin, line_user=line_user,
-                           password_form=PasswordForm(), button=ButtonForm(), code=code)
+    return _my_account(code=code)
 
 
 @bp.post("/account/line-unlink")
@@ -82,6 +94,38 @@ def line_unlink() -> ResponseReturnValue:
         assert row is not None
         admin_accounts.unlink_line_account(session, row, admin_actor())
     flash(_("LINEとの連携を解除しました。"), "success")
+    return redirect(url_for("admin.account"))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_my_session(session_id: int) -> ResponseReturnValue:
+    """Sign out one of this account's other browsers (this one signs out with "Log out")."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    this = current_session()
+    if this is None or this.session_id == session_id:
+        abort(409)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            admin_sessions.end_own_session(session, current_admin(), session_id, admin_actor())
+    except SessionNotFound:
+        abort(404)
+    flash(_("その端末をログアウトしました。"), "success")
+    return redirect(url_for("admin.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_my_other_sessions() -> ResponseReturnValue:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    this = current_session()
+    assert this is not None
+    with islandos_state(current_app).db.transaction() as session:
+        admin_sessions.end_other_sessions(session, current_admin(), this.session_id,
+                                          admin_actor())
+    flash(_("ほかの端末をすべてログアウトしました。"), "success")
     return redirect(url_for("admin.account"))
 
 

@@ -8,23 +8,24 @@ from datetime import datetime
 import qrcode
 import qrcode.image.svg
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from islandos.extensions import islandos_state
 from islandos.i18n import format_datetime
-from islandos.models.admin import AdminRole, AdminUser
-from islandos.services import admin_accounts, audit
+from islandos.models.admin import AdminRole, AdminSessionStage, AdminUser
+from islandos.services import admin_accounts, admin_sessions
 from islandos.services.admin_accounts import AccountLocked, InvalidTotp, LoginFailed
 from islandos.web.admin import (
-    ADMIN_ID,
-    STAGE,
     bp,
+    current_session,
     end_session,
+    forget_session,
     login_throttle,
     next_url,
     pending_admin,
+    safe_next,
+    session_stage,
     signed_in_admin,
     start_session,
 )
@@ -57,7 +58,7 @@ def login() -> ResponseReturnValue:
         return redirect(next_url())
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         if _throttled():
             return render_template("admin/auth/login.html", form=form), 429
@@ -80,7 +81,8 @@ def login() -> ResponseReturnValue:
         else:
             start_session(admin, stage)
             if stage == "totp":
-                return redirect(url_for("admin.login_totp", next=form.next.data or None))
+                return redirect(url_for("admin.login_totp",
+                                        next=safe_next(form.next.data) or None))
             if stage == "setup":
                 flash(_("管理者は2段階認証の設定が必要です。"), "info")
                 return redirect(url_for("admin.totp_setup"))
@@ -99,11 +101,11 @@ def _stage_after_password(admin: AdminUser) -> str:
 @bp.route("/login/code", methods=["GET", "POST"])
 def login_totp() -> ResponseReturnValue:
     pending = pending_admin()
-    if pending is None or cookie.get(STAGE) != "totp":
+    if pending is None or session_stage() != AdminSessionStage.TOTP:
         return redirect(url_for("admin.login"))
     form = TotpForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         if _throttled():
             return render_template("admin/auth/totp.html", form=form), 429
@@ -119,7 +121,7 @@ def login_totp() -> ResponseReturnValue:
             else:
                 admin_accounts.record_login(session, admin)
         if isinstance(error, AccountLocked):
-            end_session()
+            end_session(admin_sessions.SessionReason.LOCKED)
             flash(_locked_message(error), "error")
             return redirect(url_for("admin.login"))
         if error is not None:
@@ -146,7 +148,7 @@ def totp_setup() -> ResponseReturnValue:
     forced = False
     if admin is None:
         admin = pending_admin()
-        forced = cookie.get(STAGE) == "setup"
+        forced = session_stage() == AdminSessionStage.SETUP
         if admin is None or not forced:
             return redirect(url_for("admin.login"))
     if admin.totp_enabled:
@@ -183,11 +185,11 @@ def totp_setup() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
-    if cookie.get(ADMIN_ID) is not None:
-        state = islandos_state(current_app)
-        with state.db.transaction() as session:
-            audit.record(session, f"admin:{cookie.get(ADMIN_ID)}", "admin.logout",
-                         f"admin:{cookie.get(ADMIN_ID)}")
-    end_session()
+    """End this browser's session for good: a copy of its cookie no longer signs anyone in."""
+    current = current_session()
+    if current is not None:
+        with islandos_state(current_app).db.transaction() as session:
+            admin_sessions.log_out(session, current.session_id, f"admin:{current.admin.id}")
+    forget_session()
     flash(_("ログアウトしました。"), "success")
     return redirect(url_for("admin.login"))
