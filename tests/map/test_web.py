@@ -65,6 +65,8 @@ def test_an_editor_adds_a_spot_with_a_photo_and_a_viewer_may_only_look(
         assert spot.photo_id is not None and spot.text("en").name == "New lookout"
         assert session.scalar(select(AuditEntry.action).where(
             AuditEntry.target == f"spot:{spot.id}")) == "spot.created"
+    page = editor.get(f"/admin/spots/{spot.id}/edit")
+    assert page.status_code == 200 and "新しい見晴らし台" in page.get_data(as_text=True)
     viewer = admin_client(role="viewer", totp=False)
     assert viewer.get("/admin/spots").status_code == 200
     assert viewer.submit("/admin/spots/new", form | {"photo": ""}).status_code == 403
