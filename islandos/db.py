@@ -69,12 +69,16 @@ _SQLITE_REOPEN = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_
                   sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB}
 
 
+def _sticks(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.Error) \
+        and getattr(error, "sqlite_errorcode", 0) & 0xFF in _SQLITE_REOPEN
+
+
 def _reopen_after(context: ExceptionContext) -> None:
     """Treat a SQLite error that sticks to its connection like a lost connection: SQLAlchemy
-    then drops this connection and the rest of the pool, and the next request opens new ones."""
-    error = context.original_exception
-    if isinstance(error, sqlite3.Error) \
-            and getattr(error, "sqlite_errorcode", 0) & 0xFF in _SQLITE_REOPEN:
+    then drops this connection and the rest of the pool, and the next request opens new ones.
+    (BEGIN IMMEDIATE runs on the driver: its listener drops its own connection.)"""
+    if _sticks(context.original_exception):
         context.is_disconnect = True
 
 
@@ -116,6 +120,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                     pooled.info["busy_timeout_ms"] = wanted
                 driver.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:  # e.g. "database is locked": SQLAlchemy's own error
+                if _sticks(error):
+                    connection.invalidate(error)
                 raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
         event.listen(engine, "handle_error", _reopen_after)
@@ -211,20 +217,35 @@ class Database:
 
         `wait_seconds` bounds how long a locked SQLite database is waited for (default 10 s);
         past it the transaction raises OperationalError ("database is locked")."""
+        with self._writing(wait_seconds) as session, session.begin():
+            yield session
+        if self.write_lock is not None:
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
+                self._checkpoint_in_background()
+
+    @contextmanager
+    def rolled_back(self, wait_seconds: float | None = None) -> Iterator[Session]:
+        """A write transaction that is always rolled back: for probing that writes work."""
+        with self._writing(wait_seconds) as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def _writing(self, wait_seconds: float | None) -> Iterator[Session]:
         lock: AbstractContextManager[None] = (
             self.write_lock.held(wait_seconds) if self.write_lock else nullcontext())
         waiting = None if wait_seconds is None or self.write_lock is None \
             else _busy_timeout_ms.set(int(wait_seconds * 1000))
         try:
-            with lock, self.sessions() as session, session.begin():
+            with lock, self.sessions() as session:
                 yield session
         finally:
             if waiting is not None:
                 _busy_timeout_ms.reset(waiting)
-        if self.write_lock is not None:
-            self._writes_since_checkpoint += 1
-            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
-                self._checkpoint_in_background()
 
     def _checkpoint_in_background(self) -> None:
         """The copy and its fsync happen beside the request that filled the log, not in it."""
@@ -256,18 +277,6 @@ class Database:
             cursor.close()
         finally:
             raw.close()
-
-    @contextmanager
-    def rolled_back(self) -> Iterator[Session]:
-        """A write transaction that is always rolled back: for probing that writes work."""
-        lock: AbstractContextManager[None] = (
-            self.write_lock.held() if self.write_lock else nullcontext())
-        with lock, self.sessions() as session:
-            session.begin()
-            try:
-                yield session
-            finally:
-                session.rollback()
 
     def on_dispose(self, callback: Callable[[], None]) -> None:
         """Run `callback` (e.g. a last flush) before the engine is disposed."""

@@ -192,7 +192,7 @@ def _nested(depth: int) -> Any:
     return value
 
 
-@pytest.mark.parametrize("depth", [70, 5_000, 200_000])
+@pytest.mark.parametrize("depth", [70, 5_000])
 def test_json_nested_deeper_than_any_line_payload_gets_400(line, db, depth):
     event = {**follow_event(A, line.reply_token()), "unknown": _nested(depth)}
     body = json.dumps({"destination": "U" + "0" * 32, "events": [event]},

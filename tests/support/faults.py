@@ -3,6 +3,7 @@ PostgreSQL's connections cut; and what LINE and webhook_events saw of them."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -38,7 +39,9 @@ def rejected_reasons(db: Database) -> list[str]:
 
 class ExclusiveLock(threading.Thread):
     """Another program's connection that, once `rows` webhook events are stored, locks the
-    SQLite file (BEGIN EXCLUSIVE) for `hold` seconds."""
+    SQLite file (BEGIN EXCLUSIVE) for `hold` seconds. To strike mid-body rather than starve
+    behind the webhook's back-to-back transactions, it queues for IslandOS's own write lock
+    (the flock beside the file) to start, and lets go of that at once."""
 
     def __init__(self, path: str, rows: int, hold: float) -> None:
         super().__init__(name="exclusive-lock", daemon=True)
@@ -48,17 +51,21 @@ class ExclusiveLock(threading.Thread):
 
     def run(self) -> None:
         connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        queue = os.open(self.path + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and connection.execute(
                     "SELECT count(*) FROM webhook_events").fetchone()[0] < self.rows:
                 time.sleep(0.001)
+            fcntl.flock(queue, fcntl.LOCK_EX)
             connection.execute("BEGIN EXCLUSIVE")
+            fcntl.flock(queue, fcntl.LOCK_UN)
             self.locked.set()
             time.sleep(self.hold)
-            connection.execute("COMMIT")
             self.released_at = time.monotonic()
+            connection.execute("COMMIT")
         finally:
+            os.close(queue)
             connection.close()
 
 
@@ -81,12 +88,14 @@ def unwritable(path: Path) -> Iterator[None]:
 
 
 def terminate_connections(url: str) -> int:
-    """Cut every other connection to the test server, as a PostgreSQL restart does."""
+    """Cut every connection of `url`'s application_name, as a PostgreSQL restart does (only
+    those: other test runs share the server)."""
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
             return len(connection.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+                "WHERE application_name = current_setting('application_name') "
+                "AND pid <> pg_backend_pid()")).all())
     finally:
         engine.dispose()
