@@ -21,6 +21,7 @@ MAX_JSON_DEPTH = 64  # LINE's deepest payloads nest about six levels
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 _USER_ID = re.compile(r"U[0-9a-f]{32}")
+PLAIN_EVENT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 _CHAT_ID = re.compile(r"[CR][0-9a-f]{32}")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -130,9 +131,7 @@ class LineEvent:
         source = _object(raw, "source")
         message = _object(raw, "message")
         mention = _object(message, "mention", "message.mention")
-        postback = raw.get("postback")
-        if postback is not None and not isinstance(postback, dict):
-            raise MalformedEvent("postback is not an object")
+        postback = _object(raw, "postback")
         source_type = _string(source, "type", "source.type")
         user_id = _string(source, "userId", "source.userId")
         if user_id is not None and _USER_ID.fullmatch(user_id) is None:
@@ -142,8 +141,10 @@ class LineEvent:
         group_id = _string(source, "groupId", "source.groupId") \
             or _string(source, "roomId", "source.roomId")
         if group_id is not None and _CHAT_ID.fullmatch(group_id) is None:
-            raise MalformedEvent("source.groupId is not a LINE group id")
+            raise MalformedEvent("source.groupId or roomId is not a LINE chat id")
         event_id = _string(raw, "webhookEventId", "webhookEventId") or fallback_event_id(raw)
+        if PLAIN_EVENT_ID.fullmatch(event_id) is None:  # LINE's are ULIDs; the id gets logged
+            raise MalformedEvent("webhookEventId is not an id")
         mode = _string(raw, "mode", "mode") or "active"
         message_type = _string(message, "type", "message.type")
         text = _string(message, "text", "message.text") if message_type == "text" else None
@@ -152,7 +153,7 @@ class LineEvent:
             latitude = _coordinate(message, "latitude", 90)
             longitude = _coordinate(message, "longitude", 180)
         return cls(
-            webhook_event_id=event_id[:64],
+            webhook_event_id=event_id,
             type=event_type[:32],
             mode=mode[:16],
             timestamp=_timestamp(raw.get("timestamp")),
@@ -167,7 +168,7 @@ class LineEvent:
             mentions_bot=_mentions_bot(mention),
             latitude=latitude,
             longitude=longitude,
-            postback=_postback(postback) if postback is not None else None,
+            postback=_postback(postback) if "postback" in raw else None,
             is_unblocked=_flag(_object(raw, "follow"), "isUnblocked", "follow.isUnblocked"),
             raw=raw,
         )

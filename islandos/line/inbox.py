@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -17,7 +16,13 @@ from sqlalchemy.orm import Session
 from islandos.clock import now
 from islandos.db import DATABASE_ERRORS, Database
 from islandos.i18n import N_, gettext
-from islandos.line.events import InvalidPostback, LineEvent, MalformedEvent, fallback_event_id
+from islandos.line.events import (
+    PLAIN_EVENT_ID,
+    InvalidPostback,
+    LineEvent,
+    MalformedEvent,
+    fallback_event_id,
+)
 from islandos.line.gateway import LineTransport, Outcome
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
@@ -38,7 +43,6 @@ POSTBACK_REFUSED = N_("このボタンは使えません。もう一度、新し
 # LINE waits about 2 seconds for the webhook's answer: a locked database is waited for at
 # most this long, then the body gets 500 and LINE redelivers it.
 WEBHOOK_DATABASE_WAIT_SECONDS = 1.5
-_PLAIN_EVENT_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 _EVENTS = cast(Table, WebhookEvent.__table__)
 # Built once, run with parameters: INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id.
@@ -105,7 +109,7 @@ class Inbox:
         """Record a malformed event as rejected, so a redelivery of it changes nothing; the
         log gets its id and the reason, never its content."""
         event_id = raw.get("webhookEventId") if isinstance(raw, dict) else None
-        if not isinstance(event_id, str) or _PLAIN_EVENT_ID.fullmatch(event_id) is None:
+        if not isinstance(event_id, str) or PLAIN_EVENT_ID.fullmatch(event_id) is None:
             event_id = fallback_event_id(raw)
         with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
             connection = session.connection()
