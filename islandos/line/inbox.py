@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -43,6 +44,7 @@ POSTBACK_REFUSED = N_("このボタンは使えません。もう一度、新し
 # LINE waits about 2 seconds for the webhook's answer: a locked database is waited for at
 # most this long, then the body gets 500 and LINE redelivers it.
 WEBHOOK_DATABASE_WAIT_SECONDS = 1.5
+_PLAIN_TYPE = re.compile(r"[A-Za-z]{1,32}")
 
 _EVENTS = cast(Table, WebhookEvent.__table__)
 # Built once, run with parameters: INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id.
@@ -108,14 +110,17 @@ class Inbox:
     def _reject(self, raw: Any, reason: str) -> None:
         """Record a malformed event as rejected, so a redelivery of it changes nothing; the
         log gets its id and the reason, never its content."""
-        event_id = raw.get("webhookEventId") if isinstance(raw, dict) else None
+        fields = raw if isinstance(raw, dict) else {}
+        event_id, event_type = fields.get("webhookEventId"), fields.get("type")
         if not isinstance(event_id, str) or PLAIN_EVENT_ID.fullmatch(event_id) is None:
             event_id = fallback_event_id(raw)
+        if not isinstance(event_type, str) or _PLAIN_TYPE.fullmatch(event_type) is None:
+            event_type = "unreadable"
         with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
             connection = session.connection()
             moment = now()
             row_id = connection.execute(_RECORD_ONCE[connection.dialect.name], {
-                "webhook_event_id": event_id, "event_type": "rejected", "line_user_id": None,
+                "webhook_event_id": event_id, "event_type": event_type, "line_user_id": None,
                 "mode": "active", "is_redelivery": False, "occurred_at": moment,
                 "received_at": moment, "reply_state": ReplyState.NONE,
                 "rejected_reason": reason[:80],

@@ -37,6 +37,8 @@ def test_a_malformed_event_does_not_poison_its_body(line, db, fake_line, caplog)
     assert line.post(a, poison, c).status_code == 200
     assert replies_per_token(fake_line) == {a["replyToken"]: 1, c["replyToken"]: 1}
     assert rejected_reasons(db) == ["source is not an object"]
+    assert [(row.event_type, row.line_user_id) for row in stored_events(db)] == [
+        ("follow", A), ("follow", None), ("follow", C)]
 
     # Should LINE deliver the body again, nothing is answered twice and nothing is retried.
     assert line.post(*redelivered(a, poison, c)).status_code == 200
