@@ -39,7 +39,7 @@ def redelivered(*events: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_database_locked_mid_body_answers_every_user_exactly_once(
-        line, db, fake_line, only_sqlite):
+        line, db, fake_line, only_sqlite, caplog):
     follows = [follow_event(line_user_id(100 + n), line.reply_token()) for n in range(150)]
     path = sqlite_file(db.url)
     assert path is not None
@@ -55,6 +55,10 @@ def test_a_database_locked_mid_body_answers_every_user_exactly_once(
     committed = replies_per_token(fake_line)
     assert 20 <= len(committed) < 150
     assert set(committed.values()) == {1}  # every event committed before the lock answered
+    fault = [r.getMessage() for r in caplog.records if r.name == "islandos.webhook"
+             and r.levelname == "ERROR"]
+    assert fault == [fault[0]] and "database is locked" in fault[0]
+    assert "INSERT" not in fault[0] and not any(r.exc_info for r in caplog.records)
 
     assert line.post(*redelivered(*follows)).status_code == 200
     assert replies_per_token(fake_line) == {event["replyToken"]: 1 for event in follows}
