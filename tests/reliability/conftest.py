@@ -1,19 +1,6 @@
-"""Fixtures of the reliability tests: faults that belong to one kind of database."""
+"""Reliability tests: signed-in dashboard clients, the browser, and faults that belong to one
+kind of database, shared from tests/support."""
 
-from __future__ import annotations
-
-import pytest
-
-from islandos.db import Database
-
-
-@pytest.fixture
-def only_sqlite(db: Database) -> None:
-    if db.is_postgres:
-        pytest.skip("a SQLite file's own faults (runs in the suite on SQLite)")
-
-
-@pytest.fixture
-def only_postgres(db: Database) -> None:
-    if not db.is_postgres:
-        pytest.skip("PostgreSQL's own faults (runs in the suite on PostgreSQL)")
+from tests.support.admin import admin_client  # noqa: F401
+from tests.support.browser import browser_page, chromium  # noqa: F401
+from tests.support.faults import only_postgres, only_sqlite  # noqa: F401

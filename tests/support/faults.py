@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, select, text
 
 from islandos.db import Database
@@ -20,6 +21,18 @@ from islandos.models import WebhookEvent
 from tests.fakes.line_api import FakeLineApi
 
 NOBODY = 65534
+
+
+@pytest.fixture
+def only_sqlite(db: Database) -> None:
+    if db.is_postgres:
+        pytest.skip("a SQLite file's own faults (runs in the suite on SQLite)")
+
+
+@pytest.fixture
+def only_postgres(db: Database) -> None:
+    if not db.is_postgres:
+        pytest.skip("PostgreSQL's own faults (runs in the suite on PostgreSQL)")
 
 
 def replies_per_token(fake_line: FakeLineApi) -> Counter[str]:
