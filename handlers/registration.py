@@ -299,7 +299,7 @@ def on_district(context: Context) -> Sequence[Message]:
     person = _person(context)
     if person.dialog_state != DISTRICT or context.event.postback is None:
         return _restart(context)
-    return _finish(context, context.event.postback.int("id"))
+    return _finish(context, context.event.postback.id("id"))
 
 
 def on_district_text(context: Context) -> Sequence[Message]:

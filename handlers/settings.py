@@ -67,7 +67,7 @@ def on_district_pick(context: Context) -> Sequence[Message]:
     if person.role != Role.ISLANDER or context.event.postback is None:
         return [messages.text(reg.NotAnIslander().text(context.language))]
     try:
-        reg.change_district(context.session, person.id, context.event.postback.int("id"),
+        reg.change_district(context.session, person.id, context.event.postback.id("id"),
                             context.actor)
     except reg.RegistrationError as error:
         return [messages.text(error.text(context.language))]

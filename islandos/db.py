@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Dialect, ExceptionContext, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -51,21 +55,52 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
+# What a database fault may raise: SQLAlchemy's errors, and the drivers' own where they reach
+# us unwrapped (a statement run straight on the driver, as BEGIN IMMEDIATE is below).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
+
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+# How long a SQLite transaction begun in this context waits for a locked database.
+_busy_timeout_ms: ContextVar[int] = ContextVar("busy_timeout_ms", default=DEFAULT_BUSY_TIMEOUT_MS)
+
+# SQLite errors after which a connection stays broken though the file is fixed (opened
+# read-only while the file was, or its file handle gone bad): it is replaced, not reused.
+_SQLITE_REOPEN = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT,
+                  sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB}
+
+
+def _sticks(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.Error) \
+        and getattr(error, "sqlite_errorcode", 0) & 0xFF in _SQLITE_REOPEN
+
+
+def _reopen_after(context: ExceptionContext) -> None:
+    """Treat a SQLite error that sticks to its connection like a lost connection: SQLAlchemy
+    then drops this connection and the rest of the pool, and the next request opens new ones.
+    (BEGIN IMMEDIATE runs on the driver: its listener drops its own connection.)"""
+    if _sticks(context.original_exception):
+        context.is_disconnect = True
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with SQLite tuned for several processes (WAL, foreign keys, busy timeout)."""
+    """An engine with SQLite tuned for several processes (WAL, foreign keys, busy timeout).
+
+    A connection broken by a fault (PostgreSQL restarted, a SQLite file that was read-only)
+    is replaced once the fault is fixed, without restarting the process."""
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={DEFAULT_BUSY_TIMEOUT_MS}")
+            record.info["busy_timeout_ms"] = DEFAULT_BUSY_TIMEOUT_MS
             # Database.transaction checkpoints outside the write lock (see there); SQLite's own
             # checkpoint, run inside a commit, stays only as a backstop for other writers.
             cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_CHECKPOINT_PAGES}")
@@ -76,8 +111,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # Take the write lock up front so two writers wait instead of failing mid-transaction.
             # Straight to the driver: SQLAlchemy's statement machinery here cost more per webhook
             # event than the event's own INSERT.
-            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            pooled = connection.connection
+            driver = pooled.driver_connection
+            wanted = _busy_timeout_ms.get()
+            try:
+                if pooled.info.get("busy_timeout_ms") != wanted:
+                    driver.execute(f"PRAGMA busy_timeout={int(wanted)}")
+                    pooled.info["busy_timeout_ms"] = wanted
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:  # e.g. "database is locked": SQLAlchemy's own error
+                if _sticks(error):
+                    connection.invalidate(error)
+                raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
+        event.listen(engine, "handle_error", _reopen_after)
         return engine
     options: dict[str, Any] = {"pool_pre_ping": True}
     if "poolclass" not in kwargs:
@@ -111,8 +158,9 @@ class SqliteWriteLock:
         self._fd = -1
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        if getattr(self._local, "held", False) or not self._threads.acquire(timeout=self.timeout):
+    def held(self, timeout: float | None = None) -> Iterator[None]:
+        wait = self.timeout if timeout is None else timeout
+        if getattr(self._local, "held", False) or not self._threads.acquire(timeout=wait):
             yield
             return
         try:
@@ -164,16 +212,40 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on error."""
-        lock: AbstractContextManager[None] = (
-            self.write_lock.held() if self.write_lock else nullcontext())
-        with lock, self.sessions() as session, session.begin():
+    def transaction(self, wait_seconds: float | None = None) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on error.
+
+        `wait_seconds` bounds how long a locked SQLite database is waited for (default 10 s);
+        past it the transaction raises OperationalError ("database is locked")."""
+        with self._writing(wait_seconds) as session, session.begin():
             yield session
         if self.write_lock is not None:
             self._writes_since_checkpoint += 1
             if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
                 self._checkpoint_in_background()
+
+    @contextmanager
+    def rolled_back(self, wait_seconds: float | None = None) -> Iterator[Session]:
+        """A write transaction that is always rolled back: for probing that writes work."""
+        with self._writing(wait_seconds) as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def _writing(self, wait_seconds: float | None) -> Iterator[Session]:
+        lock: AbstractContextManager[None] = (
+            self.write_lock.held(wait_seconds) if self.write_lock else nullcontext())
+        waiting = None if wait_seconds is None or self.write_lock is None \
+            else _busy_timeout_ms.set(int(wait_seconds * 1000))
+        try:
+            with lock, self.sessions() as session:
+                yield session
+        finally:
+            if waiting is not None:
+                _busy_timeout_ms.reset(waiting)
 
     def _checkpoint_in_background(self) -> None:
         """The copy and its fsync happen beside the request that filled the log, not in it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,6 +138,7 @@ class WebhookPoster:
     def __init__(self, client: FlaskClient, fake_line: FakeLineApi) -> None:
         self.client = client
         self.fake_line = fake_line
+        self.answered_at = 0.0
 
     def reply_token(self) -> str:
         return self.fake_line.issue_reply_token()
@@ -147,6 +149,7 @@ class WebhookPoster:
         headers = {"X-Line-Signature": signature if signature is not None
                    else sign(CHANNEL_SECRET, raw), "Content-Type": "application/json"}
         response = self.client.post("/callback", data=raw, headers=headers)
+        self.answered_at = time.monotonic()  # when LINE had its answer, before the replies
         response.close()  # as a WSGI server does once the answer is sent: the replies go out
         return response
 

@@ -6,18 +6,24 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
-from islandos.db import Database
+from islandos.db import DATABASE_ERRORS, Database
 from islandos.i18n import N_, gettext
-from islandos.line.events import LineEvent, MalformedEvent
+from islandos.line.events import (
+    PLAIN_EVENT_ID,
+    InvalidPostback,
+    LineEvent,
+    MalformedEvent,
+    fallback_event_id,
+)
 from islandos.line.gateway import LineTransport, Outcome
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
@@ -34,6 +40,12 @@ log = logging.getLogger("islandos.webhook")
 HANDLER_FAILED = N_(
     "申し訳ありません。うまく処理できませんでした。少し時間をおいて、もう一度お試しください。"
 )
+POSTBACK_REFUSED = N_("このボタンは使えません。もう一度、新しいメニューから選んでください。")
+
+# LINE waits about 2 seconds for the webhook's answer: a locked database is waited for at
+# most this long, then the body gets 500 and LINE redelivers it.
+WEBHOOK_DATABASE_WAIT_SECONDS = 1.5
+_PLAIN_TYPE = re.compile(r"[A-Za-z]{1,32}")
 
 _EVENTS = cast(Table, WebhookEvent.__table__)
 # Built once, run with parameters: INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id.
@@ -49,18 +61,19 @@ def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) 
     """X-Line-Signature: base64 of HMAC-SHA256 of the raw body, keyed with the channel secret."""
     if not signature:
         return False
-    expected = base64.b64encode(
-        hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
-    ).decode()
-    return hmac.compare_digest(expected, signature.strip())
+    expected = base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest())
+    # Header values arrive as latin-1 text: compared as bytes, junk is simply unequal.
+    given = signature.strip().encode("latin-1", errors="replace")
+    return hmac.compare_digest(expected, given)
 
 
 class HandlerFailed(Exception):
     """A handler raised: its changes are rolled back and the user gets an apology."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, message: str = HANDLER_FAILED) -> None:
         super().__init__(language)
         self.language = language
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -82,17 +95,40 @@ class Inbox:
         self.settings = settings
         self.sent_replies = SentReplies(db, settings.reply_log_delay_seconds)
 
-    def handle(self, raw: dict[str, Any]) -> PendingReply | None:
+    def handle(self, raw: Any, check_strings: bool = True) -> PendingReply | None:
         """Store and answer one event in its own transaction; return the reply still to send.
 
-        Database errors propagate: the webhook then answers 500 and LINE redelivers.
+        A malformed event is recorded as rejected (once) and not handled. Database errors
+        propagate: the webhook then answers 500 and LINE redelivers. `check_strings=False`
+        when the body cannot hold a lone surrogate (see events.body_may_hold_surrogates).
         """
         try:
-            event = LineEvent.from_json(raw)
+            event = LineEvent.from_json(raw, check_strings)
         except MalformedEvent as exc:
-            log.warning("skipped malformed event: %s", exc)
+            self._reject(raw, str(exc))
             return None
         return self._commit(event)
+
+    def _reject(self, raw: Any, reason: str) -> None:
+        """Record a malformed event as rejected, so a redelivery of it changes nothing; the
+        log gets its id and the reason, never its content."""
+        fields = raw if isinstance(raw, dict) else {}
+        event_id, event_type = fields.get("webhookEventId"), fields.get("type")
+        if not isinstance(event_id, str) or PLAIN_EVENT_ID.fullmatch(event_id) is None:
+            event_id = fallback_event_id(raw)
+        if not isinstance(event_type, str) or _PLAIN_TYPE.fullmatch(event_type) is None:
+            event_type = "unreadable"
+        with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
+            connection = session.connection()
+            moment = now()
+            row_id = connection.execute(_RECORD_ONCE[connection.dialect.name], {
+                "webhook_event_id": event_id, "event_type": event_type, "line_user_id": None,
+                "mode": "active", "is_redelivery": False, "occurred_at": moment,
+                "received_at": moment, "reply_state": ReplyState.NONE,
+                "rejected_reason": reason[:80],
+            }).scalar()
+        if row_id is not None:
+            log.warning("malformed event rejected event=%s reason=%s", event_id, reason)
 
     def send_replies(self, replies: list[PendingReply]) -> None:
         """Send committed replies at once (reply tokens expire); never raises."""
@@ -101,13 +137,13 @@ class Inbox:
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
         try:
-            with self.db.transaction() as session:
+            with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
                 return self._record_and_answer(session, event)
         except HandlerFailed as failure:
             # The handler's changes went with the rolled-back transaction (cheaper than a
             # savepoint around every handler); the event is recorded again, with an apology.
-            with self.db.transaction() as session:
-                return self._record_apology(session, event, failure.language)
+            with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
+                return self._record_apology(session, event, failure)
 
     def _record_and_answer(self, session: Session, event: LineEvent) -> PendingReply | None:
         row_id = self._record_once(session, event)
@@ -128,7 +164,7 @@ class Inbox:
                             event.reply_token, messages)
 
     def _record_apology(self, session: Session, event: LineEvent,
-                        language: str) -> PendingReply | None:
+                        failure: HandlerFailed) -> PendingReply | None:
         row_id = self._record_once(session, event)
         if row_id is None:  # a redelivery got here first
             return None
@@ -137,7 +173,7 @@ class Inbox:
                 _set_reply_state(session, row_id, ReplyState.NONE)
             return None
         return PendingReply(row_id, event.webhook_event_id, event.user_id, event.reply_token,
-                            [text(gettext(language, HANDLER_FAILED))])
+                            [text(gettext(failure.language, failure.message))])
 
     @staticmethod
     def _record_once(session: Session, event: LineEvent) -> int | None:
@@ -162,8 +198,13 @@ class Inbox:
         try:
             found = self.router.dispatch(context)
             messages = check_messages(found) if found else []
-        except SQLAlchemyError:
+        except DATABASE_ERRORS:
             raise
+        except InvalidPostback as exc:
+            # Forged, garbled or from a message too old: whatever the handler began is rolled
+            # back, and the person is told politely. The reason names the action and field only.
+            log.info("postback refused event=%s reason=%s", event.webhook_event_id, exc)
+            raise HandlerFailed(context.language, POSTBACK_REFUSED) from exc
         except Exception as exc:
             # A bug in one handler must not make LINE redeliver the event forever.
             log.exception("handler failed event=%s user=%s type=%s", event.webhook_event_id,

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from islandos.i18n import Translator, translator
+from islandos.i18n import N_, Translator, translator
 from islandos.line.events import LineEvent
 from islandos.line.messages import Message
+from islandos.line.messages import text as text_message
 from islandos.models.people import Person, Role
 from islandos.senders import Sender
 from islandos.settings import Settings
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from islandos.registry import Registry
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_POSTBACK = N_("このボタンは今は使えません。「ヘルプ」と送ると、できることが分かります。")
 
 
 class Context:
@@ -217,6 +220,9 @@ class Router:
         if handler is None:
             log.info("no route event=%s type=%s", context.event.webhook_event_id,
                      context.event.type)
+            if context.event.type == "postback" and context.event.is_one_to_one:
+                # A button from an old message, or forged: say so rather than stay silent.
+                return [text_message(context._(UNKNOWN_POSTBACK))]
             return []
         context.match = match
         return list(handler(context) or [])

@@ -32,3 +32,6 @@ class WebhookEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=now)
     reply_state: Mapped[str] = mapped_column(String(16), default=ReplyState.NONE)
     reply_error: Mapped[str | None] = mapped_column(String(300))
+    # Set for an event LINE would never send (a field of the wrong type): why, never the value.
+    # Such an event is not handled, and its body still gets 200, so LINE does not resend it.
+    rejected_reason: Mapped[str | None] = mapped_column(String(80))

@@ -29,6 +29,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.models.admin import AdminUser
 from islandos.models.people import Person
@@ -85,7 +86,7 @@ def build_event(user_id: str, action: dict[str, Any]) -> dict[str, Any]:
     """The webhook event LINE would send for what the persona did."""
     kind = action.get("kind")
     event: dict[str, Any] = {
-        "mode": "active", "timestamp": int(time.time() * 1000),
+        "mode": "active", "timestamp": int(now().timestamp() * 1000),
         "source": {"type": "user", "userId": user_id},
         "webhookEventId": "SIM" + secrets.token_hex(11).upper(),
         "deliveryContext": {"isRedelivery": False},

@@ -7,7 +7,7 @@ import pytest
 from islandos.clock import now
 from islandos.line import messages
 from islandos.line.events import LineEvent, postback_data
-from islandos.line.router import Context, RouteConflict, Router
+from islandos.line.router import UNKNOWN_POSTBACK, Context, RouteConflict, Router
 from islandos.models.people import Person
 from islandos.registry import Registry
 from islandos.settings import Settings
@@ -56,7 +56,8 @@ def test_patterns_and_unknown_text(router):
 
 def test_postbacks_are_routed_by_action(router):
     assert answer(router, postback_event(USER, postback_data("rsvp", event=1))) == "rsvp"
-    assert answer(router, postback_event(USER, "action=unknown")) is None
+    # A button nobody handles (an old message, or forged) gets a short polite answer.
+    assert answer(router, postback_event(USER, "action=unknown")) == UNKNOWN_POSTBACK
 
 
 def test_location_messages(router):

@@ -10,6 +10,8 @@ import json
 import time
 from typing import Any
 
+from islandos import clock
+
 _counter = itertools.count(1)
 
 
@@ -31,7 +33,7 @@ def _base(event_type: str, user_id: str, reply_token: str | None, **extra: Any) 
     event: dict[str, Any] = {
         "type": event_type,
         "mode": "active",
-        "timestamp": int(time.time() * 1000),
+        "timestamp": int(clock.now().timestamp() * 1000),
         "source": {"type": "user", "userId": user_id},
         "webhookEventId": new_event_id(),
         "deliveryContext": {"isRedelivery": False},

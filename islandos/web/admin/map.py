@@ -136,8 +136,8 @@ def spot_new(spot_id: int | None = None) -> ResponseReturnValue:
             spot = session.get(Spot, spot_id) if spot_id is not None else None
             if spot_id is not None and spot is None:
                 abort(404)
-            values = _form_values(spot)
-        return _form_page(spot_id, values, {})
+            stored = _form_values(spot)
+        return _form_page(spot_id, stored, {})
     values: dict[str, Any] = {**request.form.to_dict(),
                               "center": state.settings.map_center_point}
     if not CsrfForm().validate_on_submit():
