@@ -1,9 +1,10 @@
 """Every model, imported so that Base.metadata knows all tables."""
 
 from islandos.models.admin import AdminLineLinkCode, AdminUser
+from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
 from islandos.models.jobs import Job, JobStatus
-from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
+from islandos.models.notices import Notice, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.recordings import RecordedMessage
@@ -21,6 +22,10 @@ from islandos.models.webhook_events import ReplyState, WebhookEvent
 __all__ = [
     "AdminLineLinkCode",
     "AdminUser",
+    "AnonymousAnswer",
+    "Answer",
+    "Ask",
+    "AskRecipient",
     "AuditEntry",
     "CodeAttempt",
     "District",
@@ -32,7 +37,6 @@ __all__ = [
     "JobStatus",
     "Lease",
     "Notice",
-    "NoticeDelivery",
     "NoticeImage",
     "OutboxMessage",
     "OutboxStatus",
