@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from islandos.cli import main
 from islandos.demo.island import demo_user_id
-from islandos.models.jobs import Job, JobStatus
 from islandos.models.asking import Answer, AskRecipient
+from islandos.models.jobs import Job, JobStatus
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage
 from islandos.services.notices.sending import notice_ask

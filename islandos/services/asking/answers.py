@@ -29,7 +29,9 @@ from islandos.models.asking import (
 )
 from islandos.models.people import FamilyLink, Person
 from islandos.services import audit
-from islandos.services.asking.asks import AskError, option_bit
+from islandos.services.asking.asks import AnswerInvalid, AskError, option_bit
+
+__all__ = ["AnswerInvalid"]  # raised here too
 
 
 class AskNotFound(AskError):
@@ -46,10 +48,6 @@ class AskClosed(AskError):
     def __init__(self, answer: Answer | None) -> None:
         super().__init__("締め切りました。")
         self.answer = answer
-
-
-class AnswerInvalid(AskError):
-    """Choices or guests the ask does not take."""
 
 
 class NotTheirFamily(AskError):
@@ -143,12 +141,22 @@ def _ahead(answer: Answer) -> ColumnElement[bool]:
     return waitlisted
 
 
-def _place(session: Session, ask: Ask, answer: Answer) -> None:
-    """Counted, or waitlisted: the capacity option is counted only when the whole party fits
-    and nobody waits ahead of it (the waitlist is served in order)."""
+def _seats_held(ask: Ask, answer: Answer | None) -> int:
+    """Seats an answer holds now: its party, when counted for the capacity option."""
+    if (answer is None or ask.capacity is None or answer.status != AnswerStatus.COUNTED
+            or not answer.choices & option_bit(ask, ask.capacity_option or "")):
+        return 0
+    return 1 + answer.guests
+
+
+def _place(session: Session, ask: Ask, answer: Answer, held: int) -> None:
+    """Counted, or waitlisted. The capacity option is counted when the party keeps within
+    the seats it held, or when the whole party fits and nobody waits ahead of it (the
+    waitlist is served in order); otherwise it joins the end of the waitlist (or keeps its
+    place there)."""
     needs_seat = (ask.capacity is not None
                   and answer.choices & option_bit(ask, ask.capacity_option or ""))
-    if not needs_seat:
+    if not needs_seat or 1 + answer.guests <= held:
         answer.status, answer.waitlisted_at = AnswerStatus.COUNTED, None
         return
     assert ask.capacity is not None
@@ -156,7 +164,7 @@ def _place(session: Session, ask: Ask, answer: Answer) -> None:
     nobody_ahead = not session.scalar(select(func.count(Answer.id)).where(_ahead(answer)))
     if fits and nobody_ahead:
         answer.status, answer.waitlisted_at = AnswerStatus.COUNTED, None
-    elif answer.status != AnswerStatus.WAITLISTED or answer.waitlisted_at is None:
+    elif held or answer.status != AnswerStatus.WAITLISTED or answer.waitlisted_at is None:
         answer.status, answer.waitlisted_at = AnswerStatus.WAITLISTED, now()
 
 
@@ -230,23 +238,25 @@ def give_answer(
     mask = _mask(ask, choices)
     if not 0 <= guests <= ask.max_guests:
         raise AnswerInvalid("人数が多すぎます。")
-    _check_proxy(session, person_id, proxy_person_id)
     if ask.anonymous:
         return _anonymous(session, ask, person_id, mask, proxy_person_id, entered_by,
                           add_if_missing)
+    _check_proxy(session, person_id, proxy_person_id)
     recipient = _recipient(session, ask, person_id, add_if_missing)
     answer = session.scalar(select(Answer).where(Answer.recipient_id == recipient.id))
     if _is_closed(ask):
         raise AskClosed(answer)
     if answer is not None and answer.choices == mask and answer.guests == guests:
         return AnswerResult(answer, False, waitlist_place(session, answer))
+    held = _seats_held(ask, answer)
     if answer is None:
         answer = Answer(ask_id=ask.id, recipient_id=recipient.id,
                         status=AnswerStatus.COUNTED)
         session.add(answer)
     answer.choices, answer.guests, answer.answered_at = mask, guests, now()
     answer.proxy_person_id, answer.entered_by = proxy_person_id, entered_by
-    _place(session, ask, answer)
+    session.flush()  # it has an id now, so the seat count can leave it out
+    _place(session, ask, answer, held)
     recipient.answered = True
     session.flush()
     promoted = promote(session, ask)

@@ -25,6 +25,10 @@ class AskInvalid(AskError):
     """The ask itself is malformed (a programming or form error); nothing was stored."""
 
 
+class AnswerInvalid(AskError):
+    """Choices or guests the ask does not take; nothing was stored."""
+
+
 def open_ask(
     session: Session,
     subject_kind: str,
@@ -67,11 +71,11 @@ def ask_for(session: Session, subject_kind: str, subject_id: int) -> Ask | None:
 
 
 def option_bit(ask: Ask, option: str) -> int:
-    """The bit of one option in an answer's bitmask; raises AskError for an unknown one."""
+    """The bit of one option in an answer's bitmask; raises AnswerInvalid for an unknown one."""
     try:
         return 1 << list(ask.options).index(option)
     except ValueError:
-        raise AskError("その選択肢はありません。") from None
+        raise AnswerInvalid("その選択肢はありません。") from None
 
 
 def options_in(ask: Ask, choices: int) -> list[str]:
