@@ -115,7 +115,8 @@ def _as_history(session: Session, notice: Notice, sent_at: datetime, confirm_eve
         recipient.created_at = sent_at
         if confirm_every and n % confirm_every:
             recipient.answered = True  # 「確認しました」, the ask's one option
-            session.add(Answer(ask_id=ask.id, recipient_id=recipient.id, choices=1,
+            session.add(Answer(ask_id=ask.id, recipient_id=recipient.id,
+                               district_id=recipient.district_id, choices=1,
                                status=AnswerStatus.COUNTED,
                                answered_at=sent_at + timedelta(minutes=4 + 7 * n)))
         elif notice.needs_confirmation and notice.reminder_hours and remind_at < now():

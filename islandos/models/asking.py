@@ -76,7 +76,12 @@ class AskRecipient(Base):
     """
 
     __tablename__ = "ask_recipients"
-    __table_args__ = (UniqueConstraint("ask_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("ask_id", "person_id"),
+        # covers the tally's "asked" part: no row of the table is read
+        Index("ix_ask_recipients_tally", "ask_id", "district_id", "outbox_id", "answered",
+              "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
@@ -104,12 +109,15 @@ class Answer(Base):
         CheckConstraint("choices > 0", name="choices"),
         CheckConstraint("guests >= 0", name="guests"),
         Index("ix_answers_waitlist", "ask_id", "status", "waitlisted_at"),
+        # covers the tally's "answers" part
+        Index("ix_answers_tally", "ask_id", "district_id", "status", "choices", "guests"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ask_id: Mapped[int] = mapped_column(ForeignKey("asks.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(
         ForeignKey("ask_recipients.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None]  # the recipient's (a copy, so the tally reads one index)
     choices: Mapped[int]  # bitmask of option positions
     guests: Mapped[int] = mapped_column(default=0)
     status: Mapped[AnswerStatus] = mapped_column(String(16), default=AnswerStatus.COUNTED)

@@ -251,7 +251,7 @@ def give_answer(
     held = _seats_held(ask, answer)
     if answer is None:
         answer = Answer(ask_id=ask.id, recipient_id=recipient.id,
-                        status=AnswerStatus.COUNTED)
+                        district_id=recipient.district_id, status=AnswerStatus.COUNTED)
         session.add(answer)
     answer.choices, answer.guests, answer.answered_at = mask, guests, now()
     answer.proxy_person_id, answer.entered_by = proxy_person_id, entered_by

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from islandos.models.asking import AnonymousAnswer, Answer, AnswerStatus, Ask, AskRecipient
@@ -80,35 +80,52 @@ def delivery_bucket(status: str | None) -> str:
 
 
 def tally_statement(ask_id: int) -> Any:
-    """The one statement behind `tally`: recipients LEFT JOIN their answers (and the batch
-    that asked them) grouped by district, delivery status, answer status and choices, then
-    the anonymous answers grouped by choices."""
-    # The worker leaves out of a batch whoever unfollowed before its first attempt.
-    left_out = and_(Person.unfollowed_at.is_not(None),
-                    OutboxMessage.first_attempt_at.is_not(None),
-                    Person.unfollowed_at <= OutboxMessage.first_attempt_at)
-    delivery = case((left_out, OutboxStatus.DROPPED), else_=OutboxMessage.status)
+    """The one statement behind `tally`, four grouped parts read with covering indexes:
+
+    - "asked": recipients by district and the status of the batch that asked them, with how
+      many of them answered (the `answered` mark, named or anonymous);
+    - "answers": named answers by district (the recipient's, copied onto the answer), status
+      and choices, with the people they bring (1 + guests);
+    - "left_out": recipients who unfollowed before their batch was first tried (the worker
+      left them out), by district and batch status: moved to "not sent";
+    - "anonymous": anonymous answers by choices.
+
+    Each part reads one covering index (left_out only the few people who unfollowed); the
+    straightforward recipients LEFT JOIN answers needs an index lookup per recipient and took
+    about three times as long (benchmarks/tally.py prints both).
+    """
     answered = case((AskRecipient.answered.is_(True), 1), else_=0)
-    named = (
-        select(AskRecipient.district_id.label("district_id"), delivery.label("delivery"),
-               Answer.status.label("status"), Answer.choices.label("choices"),
-               func.count(AskRecipient.id).label("asked"),
-               func.sum(answered).label("answered"),
-               func.count(Answer.id).label("answers"),
-               func.coalesce(func.sum(1 + Answer.guests), 0).label("people"))
+    asked = (
+        select(AskRecipient.district_id.label("district_id"), literal("asked").label("part"),
+               OutboxMessage.status.label("status"), null().cast(Integer).label("choices"),
+               func.count().label("count"), func.sum(answered).label("answered"),
+               literal(0).label("people"))
         .select_from(AskRecipient)
-        .outerjoin(Answer, Answer.recipient_id == AskRecipient.id)
         .outerjoin(OutboxMessage, OutboxMessage.id == AskRecipient.outbox_id)
-        .outerjoin(Person, Person.id == AskRecipient.person_id)
         .where(AskRecipient.ask_id == ask_id)
-        .group_by(AskRecipient.district_id, delivery, Answer.status, Answer.choices))
+        .group_by(AskRecipient.district_id, OutboxMessage.status))
+    answers = (
+        select(Answer.district_id, literal("answers"), Answer.status, Answer.choices,
+               func.count(), literal(0), func.sum(1 + Answer.guests))
+        .where(Answer.ask_id == ask_id)
+        .group_by(Answer.district_id, Answer.status, Answer.choices))
+    unfollowed = select(Person.id).where(Person.unfollowed_at.is_not(None))
+    left_out = (
+        select(AskRecipient.district_id, literal("left_out"), OutboxMessage.status,
+               null().cast(Integer), func.count(), literal(0), literal(0))
+        .select_from(AskRecipient)
+        .join(OutboxMessage, OutboxMessage.id == AskRecipient.outbox_id)
+        .join(Person, Person.id == AskRecipient.person_id)
+        .where(AskRecipient.ask_id == ask_id, AskRecipient.person_id.in_(unfollowed),
+               OutboxMessage.first_attempt_at.is_not(None),
+               Person.unfollowed_at <= OutboxMessage.first_attempt_at)
+        .group_by(AskRecipient.district_id, OutboxMessage.status))
     anonymous = (
-        select(null().cast(Integer), literal("anonymous", String), null().cast(String),
-               AnonymousAnswer.choices, literal(0, Integer), literal(0, Integer),
-               func.count(), func.count())
+        select(null().cast(Integer), literal("anonymous"), null().cast(String),
+               AnonymousAnswer.choices, func.count(), literal(0), func.count())
         .where(AnonymousAnswer.ask_id == ask_id)
         .group_by(AnonymousAnswer.choices))
-    return union_all(named, anonymous)
+    return union_all(asked, answers, left_out, anonymous)
 
 
 def tally(session: Session, ask: Ask, language: str,
@@ -119,27 +136,33 @@ def tally(session: Session, ask: Ask, language: str,
         districts = {d.id: d for d in session.scalars(select(District))}
     lines: dict[int | None, TallyLine] = {}
     anonymous = TallyLine(None, "")
-    for district_id, status, answer_status, choices, asked, answered, answers, people in (
-            session.execute(tally_statement(ask.id))):
-        if status == "anonymous":
-            line = anonymous
-        else:
+
+    def line_of(district_id: int | None) -> TallyLine:
+        if district_id not in lines:
             district = districts.get(district_id) if district_id is not None else None
-            line = lines.setdefault(district_id, TallyLine(
-                district_id, district.name(language) if district else ""))
-            line.asked += asked
+            lines[district_id] = TallyLine(district_id,
+                                           district.name(language) if district else "")
+        return lines[district_id]
+
+    for district_id, part, status, choices, count, answered, people in session.execute(
+            tally_statement(ask.id)):
+        line = anonymous if part == "anonymous" else line_of(district_id)
+        if part == "asked":
+            line.asked += count
             line.answered += int(answered or 0)
             bucket = delivery_bucket(status)
-            setattr(line, bucket, getattr(line, bucket) + asked)
-        if choices is None:
-            continue
-        if answer_status == AnswerStatus.WAITLISTED:
-            line.waitlisted += answers
-            line.waitlisted_people += int(people)
-            continue
-        for option in options_in(ask, choices):
-            line.answers[option] = line.answers.get(option, 0) + answers
-            line.people[option] = line.people.get(option, 0) + int(people)
+            setattr(line, bucket, getattr(line, bucket) + count)
+        elif part == "left_out":
+            bucket = delivery_bucket(status)
+            setattr(line, bucket, getattr(line, bucket) - count)
+            line.not_sent += count
+        elif status == AnswerStatus.WAITLISTED:
+            line.waitlisted += count
+            line.waitlisted_people += int(people or 0)
+        else:
+            for option in options_in(ask, choices):
+                line.answers[option] = line.answers.get(option, 0) + count
+                line.people[option] = line.people.get(option, 0) + int(people or 0)
     order = sorted(lines.values(), key=lambda x: (
         x.district_id is None,
         districts[x.district_id].sort_order if x.district_id in districts else 0, x.name))
