@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
+from islandos.i18n import N_
 from islandos.models.asking import (
     AnonymousAnswer,
     Answer,
@@ -46,7 +47,7 @@ class AskClosed(AskError):
     """The deadline has passed; `answer` is the one recorded (None: no answer)."""
 
     def __init__(self, answer: Answer | None) -> None:
-        super().__init__("締め切りました。")
+        super().__init__(N_("締め切りました。"))
         self.answer = answer
 
 
@@ -79,15 +80,15 @@ def _locked_ask(session: Session, ask_id: int) -> Ask:
     ask = session.scalar(select(Ask).where(Ask.id == ask_id).with_for_update()
                          .execution_options(populate_existing=True))
     if ask is None:
-        raise AskNotFound("この質問は見つかりませんでした。")
+        raise AskNotFound(N_("この質問は見つかりませんでした。"))
     return ask
 
 
 def _mask(ask: Ask, choices: Sequence[str]) -> int:
     if not choices or len(set(choices)) != len(choices):
-        raise AnswerInvalid("選択肢を選んでください。")
+        raise AnswerInvalid(N_("選択肢を選んでください。"))
     if ask.mode == AskMode.SINGLE and len(choices) != 1:
-        raise AnswerInvalid("選択肢を一つだけ選んでください。")
+        raise AnswerInvalid(N_("選択肢を一つだけ選んでください。"))
     mask = 0
     for choice in choices:
         mask |= option_bit(ask, choice)
@@ -102,7 +103,7 @@ def _recipient(session: Session, ask: Ask, person_id: int, add_if_missing: bool
         return recipient
     person = session.get(Person, person_id)
     if person is None or not add_if_missing:
-        raise NotAsked("この質問は見つかりませんでした。")
+        raise NotAsked(N_("この質問は見つかりませんでした。"))
     # Asked without a message (joined later, or entered by staff): part of the snapshot now.
     recipient = AskRecipient(ask_id=ask.id, person_id=person.id, district_id=person.district_id,
                              language="en" if person.language == "en" else "ja",
@@ -211,7 +212,7 @@ def _check_proxy(session: Session, person_id: int, proxy_person_id: int | None) 
         FamilyLink.family_person_id == proxy_person_id,
         FamilyLink.islander_person_id == person_id))
     if linked is None:
-        raise NotTheirFamily("ご家族として登録された方の分だけ答えられます。")
+        raise NotTheirFamily(N_("ご家族として登録された方の分だけ答えられます。"))
 
 
 def give_answer(
@@ -237,7 +238,7 @@ def give_answer(
     ask = _locked_ask(session, ask_id)
     mask = _mask(ask, choices)
     if not 0 <= guests <= ask.max_guests:
-        raise AnswerInvalid("人数が多すぎます。")
+        raise AnswerInvalid(N_("人数が多すぎます。"))
     if ask.anonymous:
         return _anonymous(session, ask, person_id, mask, proxy_person_id, entered_by,
                           add_if_missing)
@@ -268,7 +269,7 @@ def _anonymous(session: Session, ask: Ask, person_id: int, mask: int,
                proxy_person_id: int | None, entered_by: str | None,
                add_if_missing: bool) -> AnswerResult:
     if proxy_person_id is not None or entered_by is not None:
-        raise AnswerInvalid("匿名の質問には、本人だけが答えられます。")
+        raise AnswerInvalid(N_("匿名の質問には、本人だけが答えられます。"))
     recipient = _recipient(session, ask, person_id, add_if_missing)
     if _is_closed(ask):
         raise AskClosed(None)
@@ -277,7 +278,7 @@ def _anonymous(session: Session, ask: Ask, person_id: int, mask: int,
                                    AskRecipient.answered.is_(False))
         .values(answered=True).execution_options(synchronize_session=False))
     if getattr(marked, "rowcount", 0) != 1:
-        raise AnswerFinal("匿名の回答は、あとから変えられません。")
+        raise AnswerFinal(N_("匿名の回答は、あとから変えられません。"))
     # A random id and no time: neither the order of ids nor a timestamp matches the mark.
     session.add(AnonymousAnswer(id=secrets.token_hex(16), ask_id=ask.id, choices=mask))
     session.flush()
@@ -292,7 +293,7 @@ def withdraw_answer(session: Session, ask_id: int, person_id: int, *,
     Raises AskNotFound, NotAsked, AskClosed, AnswerFinal (anonymous), NotTheirFamily."""
     ask = _locked_ask(session, ask_id)
     if ask.anonymous:
-        raise AnswerFinal("匿名の回答は、あとから変えられません。")
+        raise AnswerFinal(N_("匿名の回答は、あとから変えられません。"))
     _check_proxy(session, person_id, proxy_person_id)
     recipient = _recipient(session, ask, person_id, add_if_missing=False)
     answer = session.scalar(select(Answer).where(Answer.recipient_id == recipient.id))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from islandos.i18n import N_
 from islandos.models.asking import Ask, AskMode
 
 MAX_OPTIONS = 10  # bits of an answer's bitmask; also LINE's practical limit for buttons
@@ -48,13 +49,13 @@ def open_ask(
     someone, and that links the answer to them.
     """
     if len(options) > MAX_OPTIONS or len(set(options)) != len(options):
-        raise AskInvalid("選択肢は重ならないように10個までです。")
+        raise AskInvalid(N_("選択肢は重ならないように10個までです。"))
     if capacity is not None and (capacity < 1 or capacity_option not in options):
-        raise AskInvalid("定員は1以上で、定員を数える選択肢が必要です。")
+        raise AskInvalid(N_("定員は1以上で、定員を数える選択肢が必要です。"))
     if max_guests < 0:
-        raise AskInvalid("同伴者の数は0以上です。")
+        raise AskInvalid(N_("同伴者の数は0以上です。"))
     if anonymous and (capacity is not None or max_guests):
-        raise AskInvalid("匿名の質問には定員も同伴者も付けられません。")
+        raise AskInvalid(N_("匿名の質問には定員も同伴者も付けられません。"))
     ask = Ask(subject_kind=subject_kind, subject_id=subject_id, options=list(options),
               mode=mode, anonymous=anonymous, capacity=capacity,
               capacity_option=capacity_option if capacity is not None else None,
@@ -75,7 +76,7 @@ def option_bit(ask: Ask, option: str) -> int:
     try:
         return 1 << list(ask.options).index(option)
     except ValueError:
-        raise AnswerInvalid("その選択肢はありません。") from None
+        raise AnswerInvalid(N_("その選択肢はありません。")) from None
 
 
 def options_in(ask: Ask, choices: int) -> list[str]:
