@@ -108,7 +108,7 @@ class Answer(Base):
         CheckConstraint(_check_in("status", AnswerStatus), name="status"),
         CheckConstraint("choices > 0", name="choices"),
         CheckConstraint("guests >= 0", name="guests"),
-        Index("ix_answers_waitlist", "ask_id", "status", "waitlisted_at"),
+        Index("ix_answers_waitlist", "ask_id", "status", "waitlist_seq"),
         # covers the tally's "answers" part
         Index("ix_answers_tally", "ask_id", "district_id", "status", "choices", "guests"),
     )
@@ -121,7 +121,9 @@ class Answer(Base):
     choices: Mapped[int]  # bitmask of option positions
     guests: Mapped[int] = mapped_column(default=0)
     status: Mapped[AnswerStatus] = mapped_column(String(16), default=AnswerStatus.COUNTED)
-    waitlisted_at: Mapped[datetime | None]  # place in the waitlist (earliest first)
+    # Place in the waitlist (lowest first); a number, not a time: two taps in the same
+    # instant, or a party that rejoins, still get a definite order.
+    waitlist_seq: Mapped[int | None]
     proxy_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"))
     entered_by: Mapped[str | None] = mapped_column(String(80))

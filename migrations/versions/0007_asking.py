@@ -119,7 +119,7 @@ def upgrade() -> None:
         sa.Column("choices", sa.Integer(), nullable=False),
         sa.Column("guests", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("waitlisted_at", UTC, nullable=True),
+        sa.Column("waitlist_seq", sa.Integer(), nullable=True),
         sa.Column("proxy_person_id", sa.Integer(), nullable=True),
         sa.Column("entered_by", sa.String(length=80), nullable=True),
         sa.Column("answered_at", UTC, nullable=False),
@@ -137,7 +137,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
         sa.UniqueConstraint("recipient_id", name=op.f("uq_answers_recipient_id")),
     )
-    op.create_index("ix_answers_waitlist", "answers", ["ask_id", "status", "waitlisted_at"])
+    op.create_index("ix_answers_waitlist", "answers", ["ask_id", "status", "waitlist_seq"])
     op.create_index("ix_answers_tally", "answers",
                     ["ask_id", "district_id", "status", "choices", "guests"])
     # the tally's "left out" part starts from the few people who unfollowed

@@ -87,3 +87,16 @@ def test_concurrent_answers_never_fill_more_than_the_capacity(db, frozen_clock):
                                       .where(Answer.ask_id == ask_id)
                                       .group_by(Answer.status)).all())
     assert counts == {"counted": 8, "waitlisted": 4}
+
+
+def test_a_party_that_grows_while_others_wait_goes_to_the_end(db, village, frozen_clock):
+    ask_id = ask_islanders(db, capacity=3, capacity_option="yes", max_guests=3)
+    ids = village.ids
+    answer(db, ask_id, ids["ume"], "yes", guests=1)  # 2 of 3
+    assert answer(db, ask_id, ids["kame"], "yes", guests=1) == (1, [])  # 2 do not fit
+    assert answer(db, ask_id, ids["sachi"], "yes") == (2, [])  # 1 fits, but kame is first
+    # ume now wants 3 seats while others wait: ume gives up the 2 held and waits last;
+    # the freed seats go to kame's party, then to sachi
+    assert answer(db, ask_id, ids["ume"], "yes", guests=2) == (1, [ids["kame"], ids["sachi"]])
+    assert statuses(db, ask_id) == {ids["ume"]: "waitlisted", ids["kame"]: "counted",
+                                    ids["sachi"]: "counted"}

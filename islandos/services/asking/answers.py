@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
@@ -135,10 +135,8 @@ def _ahead(answer: Answer) -> ColumnElement[bool]:
     waitlisted = and_(Answer.ask_id == answer.ask_id, Answer.status == AnswerStatus.WAITLISTED)
     if answer.id is not None:
         waitlisted = and_(waitlisted, Answer.id != answer.id)
-    if answer.status == AnswerStatus.WAITLISTED and answer.waitlisted_at is not None:
-        return and_(waitlisted, or_(
-            Answer.waitlisted_at < answer.waitlisted_at,
-            and_(Answer.waitlisted_at == answer.waitlisted_at, Answer.id < answer.id)))
+    if answer.status == AnswerStatus.WAITLISTED and answer.waitlist_seq is not None:
+        return and_(waitlisted, Answer.waitlist_seq < answer.waitlist_seq)
     return waitlisted
 
 
@@ -158,15 +156,18 @@ def _place(session: Session, ask: Ask, answer: Answer, held: int) -> None:
     needs_seat = (ask.capacity is not None
                   and answer.choices & option_bit(ask, ask.capacity_option or ""))
     if not needs_seat or 1 + answer.guests <= held:
-        answer.status, answer.waitlisted_at = AnswerStatus.COUNTED, None
+        answer.status, answer.waitlist_seq = AnswerStatus.COUNTED, None
         return
     assert ask.capacity is not None
     fits = _seats_taken(session, ask, answer.id) + 1 + answer.guests <= ask.capacity
     nobody_ahead = not session.scalar(select(func.count(Answer.id)).where(_ahead(answer)))
     if fits and nobody_ahead:
-        answer.status, answer.waitlisted_at = AnswerStatus.COUNTED, None
-    elif held or answer.status != AnswerStatus.WAITLISTED or answer.waitlisted_at is None:
-        answer.status, answer.waitlisted_at = AnswerStatus.WAITLISTED, now()
+        answer.status, answer.waitlist_seq = AnswerStatus.COUNTED, None
+    elif held or answer.status != AnswerStatus.WAITLISTED or answer.waitlist_seq is None:
+        # the end of the line; the ask's lock makes the number unique
+        last = session.scalar(select(func.max(Answer.waitlist_seq))
+                              .where(Answer.ask_id == ask.id, Answer.id != answer.id))
+        answer.status, answer.waitlist_seq = AnswerStatus.WAITLISTED, (last or 0) + 1
 
 
 def waitlist_place(session: Session, answer: Answer) -> int | None:
@@ -187,11 +188,11 @@ def promote(session: Session, ask: Ask) -> list[Promotion]:
         select(Answer, AskRecipient.person_id)
         .join(AskRecipient, AskRecipient.id == Answer.recipient_id)
         .where(Answer.ask_id == ask.id, Answer.status == AnswerStatus.WAITLISTED)
-        .order_by(Answer.waitlisted_at, Answer.id)).all()
+        .order_by(Answer.waitlist_seq)).all()
     for answer, person_id in waiting:
         if taken + 1 + answer.guests > ask.capacity:
             break  # in order: nobody jumps the party that is next in line
-        answer.status, answer.waitlisted_at = AnswerStatus.COUNTED, None
+        answer.status, answer.waitlist_seq = AnswerStatus.COUNTED, None
         taken += 1 + answer.guests
         promoted.append(Promotion(answer.id, person_id))
     session.flush()
