@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from islandos.line import messages
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
-from islandos.models.notices import NoticeImage
 from islandos.models.people import Role
 from islandos.services.notices import reports as notice_reports
 from islandos.services.notices.changes import Confirmation, confirm
-from islandos.services.notices.images import image_url
+from islandos.services.notices.images import picture_url
 from islandos.services.notices.messages import (
     CONFIRM_ACTION,
     archive_bubble,
@@ -44,11 +43,9 @@ def _archive(context: Context, page: int) -> Sequence[Message]:
         return [messages.text(context._(key))]
     language = context.language
     base_url = context.settings.public_base_url
-    bubbles = []
-    for notice in notices:
-        picture = context.session.get(NoticeImage, notice.image_id) if notice.image_id else None
-        url = image_url(base_url, picture) if picture and base_url.startswith("https://") else None
-        bubbles.append(archive_bubble(notice, language, url))
+    bubbles = [archive_bubble(notice, language,
+                              picture_url(context.session, base_url, notice.image_id))
+               for notice in notices]
     if more:
         bubbles.append(more_bubble(page + 1, language))
     return [messages.flex(context._("過去のお知らせ"), messages.carousel(bubbles))]
@@ -71,9 +68,7 @@ def on_show(context: Context) -> Sequence[Message]:
               if context.person is not None and notice_id is not None else None)
     if notice is None:
         return [messages.text(context._("このお知らせは見つかりませんでした。"))]
-    picture = context.session.get(NoticeImage, notice.image_id) if notice.image_id else None
-    base_url = context.settings.public_base_url
-    url = image_url(base_url, picture) if picture and base_url.startswith("https://") else None
+    url = picture_url(context.session, context.settings.public_base_url, notice.image_id)
     return notice_messages(notice, context.language, image_url=url)
 
 

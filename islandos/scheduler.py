@@ -16,15 +16,23 @@ from islandos.models.jobs import Job, JobStatus
 if TYPE_CHECKING:
     from islandos.db import Database
     from islandos.line.gateway import LineTransport
+    from islandos.settings import Settings
 
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a job gets: its own transaction, its payload, and (for rich menus) the transport."""
+    """What a job gets: its own transaction, its payload, the transport, and the app's
+    settings as they are when the job runs (None only where a worker was made without)."""
 
     session: Session
     payload: dict[str, Any]
     transport: LineTransport
+    settings: Settings | None = None
+
+    @property
+    def public_base_url(self) -> str:
+        """PUBLIC_BASE_URL now (never a copy frozen into the payload when it was scheduled)."""
+        return self.settings.public_base_url if self.settings is not None else ""
 
 
 JobHandler = Callable[[JobContext], None]

@@ -129,7 +129,8 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def worker(state: IslandState) -> Worker:
-    return Worker(state.db, state.transport, state.jobs, worker_id="test-worker")
+    return Worker(state.db, state.transport, state.jobs, worker_id="test-worker",
+                  settings=state.settings)
 
 
 class WebhookPoster:

@@ -58,7 +58,7 @@ def send(audience: str, title: str, body: str, title_en: str | None, body_en: st
                          if n.strip()]
                 kind, district_ids = AudienceKind.DISTRICTS, resolve_districts(session, names)
             elif audience in SIMPLE_AUDIENCES:
-                kind, district_ids = audience, ()
+                kind, district_ids = AudienceKind(audience), ()
             else:
                 raise click.BadParameter(f"unknown audience {audience!r}", param_hint="--audience")
             data = NoticeInput(title=title, body_ja=body, title_en=title_en, body_en=body_en,

@@ -20,7 +20,7 @@ from islandos.line.worker import Worker
 
 def make_worker() -> Worker:
     state = islandos_state(current_app)
-    return Worker(state.db, state.transport, state.jobs)
+    return Worker(state.db, state.transport, state.jobs, settings=state.settings)
 
 
 @click.command("worker")

@@ -16,17 +16,17 @@ from sqlalchemy.orm import Session
 
 from islandos import scheduler
 from islandos.clock import TOKYO, now
+from islandos.models.asking import Answer, AnswerStatus, AskRecipient
 from islandos.models.notices import (
     AudienceKind,
     Notice,
-    NoticeDelivery,
     NoticePriority,
     NoticeStatus,
 )
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import District
 from islandos.services.notices.drafts import NoticeInput, save_draft
-from islandos.services.notices.sending import send_notice
+from islandos.services.notices.sending import notice_ask, send_notice
 
 DEMO_ACTOR = "demo"
 GARBAGE_TITLE = "ごみ収集日のお知らせ"
@@ -105,14 +105,22 @@ def _as_history(session: Session, notice: Notice, sent_at: datetime, confirm_eve
         .execution_options(synchronize_session=False))
     scheduler.cancel(session, f"notice.remind:{notice.id}")
     remind_at = sent_at + timedelta(hours=notice.reminder_hours)
-    deliveries = session.scalars(select(NoticeDelivery).where(
-        NoticeDelivery.notice_id == notice.id).order_by(NoticeDelivery.id))
-    for n, delivery in enumerate(deliveries, start=1):
-        delivery.created_at = sent_at
+    ask = notice_ask(session, notice.id)
+    if ask is None:
+        return
+    ask.created_at = sent_at
+    recipients = session.scalars(select(AskRecipient).where(
+        AskRecipient.ask_id == ask.id).order_by(AskRecipient.id))
+    for n, recipient in enumerate(recipients, start=1):
+        recipient.created_at = sent_at
         if confirm_every and n % confirm_every:
-            delivery.confirmed_at = sent_at + timedelta(minutes=4 + 7 * n)
+            recipient.answered = True  # 「確認しました」, the ask's one option
+            session.add(Answer(ask_id=ask.id, recipient_id=recipient.id,
+                               district_id=recipient.district_id, choices=1,
+                               status=AnswerStatus.COUNTED,
+                               answered_at=sent_at + timedelta(minutes=4 + 7 * n)))
         elif notice.needs_confirmation and notice.reminder_hours and remind_at < now():
-            delivery.reminded_at = remind_at
+            recipient.reminded_at = remind_at
 
 
 def _day(moment: datetime, language: str) -> str:

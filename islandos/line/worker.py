@@ -22,6 +22,7 @@ from islandos.models.people import Person, Status
 from islandos.models.system import SendingPause, WorkerHeartbeat
 from islandos.models.webhook_events import ReplyState, WebhookEvent
 from islandos.scheduler import JobContext, JobRegistry, LineJobContext
+from islandos.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,10 @@ class WorkReport:
 class Worker:
     def __init__(
         self, db: Database, transport: LineTransport, jobs: JobRegistry,
-        *, worker_id: str | None = None, batch: int = 20,
+        *, worker_id: str | None = None, batch: int = 20, settings: Settings | None = None,
     ) -> None:
         self.db = db
+        self.settings = settings  # handed to jobs (PUBLIC_BASE_URL when they run)
         self.transport = transport
         self.jobs = jobs
         self.batch = batch
@@ -341,7 +343,8 @@ class Worker:
                 if job is None or job.status != JobStatus.RUNNING:
                     return True  # re-armed since it was claimed: it runs again with its new payload
                 if line_job is None:
-                    self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport))
+                    self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport,
+                                                     self.settings))
                 if job.status == JobStatus.RUNNING:
                     job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
             report.jobs_done += 1

@@ -1,10 +1,11 @@
 """Every model, imported so that Base.metadata knows all tables."""
 
 from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
+from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
-from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
+from islandos.models.notices import Notice, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.recordings import RecordedMessage
@@ -23,6 +24,10 @@ __all__ = [
     "AdminLineLinkCode",
     "AdminSession",
     "AdminUser",
+    "AnonymousAnswer",
+    "Answer",
+    "Ask",
+    "AskRecipient",
     "AuditEntry",
     "Closure",
     "CodeAttempt",
@@ -35,7 +40,6 @@ __all__ = [
     "JobStatus",
     "Lease",
     "Notice",
-    "NoticeDelivery",
     "NoticeImage",
     "OutboxMessage",
     "OutboxStatus",

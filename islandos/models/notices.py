@@ -1,4 +1,5 @@
-"""Notices (お知らせ): what the office sends, to whom it went, and who confirmed it."""
+"""Notices (お知らせ): what the office sends. To whom it went and who confirmed it are an
+ask of the shared core (islandos.models.asking, subject "notice")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
 from islandos.db import Base
+from islandos.models.asking import AudienceKind
+
+__all__ = ["AudienceKind", "Notice", "NoticeImage", "NoticePriority", "NoticeStatus"]
 
 
 class NoticeStatus:
@@ -28,15 +32,6 @@ class NoticePriority:
     EMERGENCY = "emergency"
     ALL = (NORMAL, IMPORTANT, EMERGENCY)
     NEEDS_CONFIRMATION = (IMPORTANT, EMERGENCY)
-
-
-class AudienceKind:
-    EVERYONE = "everyone"
-    ISLANDERS = "islanders"
-    DISTRICTS = "districts"
-    TOURISTS = "tourists"
-    FAMILY = "family"
-    ALL = (EVERYONE, ISLANDERS, DISTRICTS, TOURISTS, FAMILY)
 
 
 class NoticeImage(Base):
@@ -105,27 +100,3 @@ class Notice(Base):
 
     def body_for(self, language: str) -> str:
         return self.body_en if language == "en" and self.title_en and self.body_en else self.body_ja
-
-
-class NoticeDelivery(Base):
-    """One recipient of one notice: the batch that carried it, and their confirmation.
-
-    When a person's data is erased the row stays with person_id NULL: counts stay, the link
-    to the person goes.
-    """
-
-    __tablename__ = "notice_deliveries"
-    __table_args__ = (UniqueConstraint("notice_id", "person_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), index=True)
-    district_id: Mapped[int | None]  # the district when sent, for per-district counts
-    language: Mapped[str] = mapped_column(String(8))
-    is_family: Mapped[bool] = mapped_column(default=False)  # a family copy of an emergency
-    outbox_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outbox_messages.id", ondelete="SET NULL"), index=True)
-    confirmed_at: Mapped[datetime | None]
-    reminded_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=now)

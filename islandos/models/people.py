@@ -57,7 +57,7 @@ class Person(Base):
     dialog_state: Mapped[str | None] = mapped_column(String(40))
     dialog_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     followed_at: Mapped[datetime | None]
-    unfollowed_at: Mapped[datetime | None]
+    unfollowed_at: Mapped[datetime | None] = mapped_column(index=True)  # few are set
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from islandos.models.notices import Notice, NoticeDelivery
+from islandos.models.asking import Answer, Ask, AskRecipient
+from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import FamilyLink, Person, Role
 from islandos.services.notices.drafts import NoticeInput
@@ -74,10 +76,28 @@ def reached(fake_line) -> list[str]:
     return [uid for body in multicasts(fake_line) for uid in body["to"]]
 
 
-def deliveries(db, notice_id: int) -> list[NoticeDelivery]:
+@dataclass(frozen=True)
+class Delivery:
+    """One person a notice reached (a recipient of its ask) and when they confirmed."""
+
+    person_id: int | None
+    district_id: int | None
+    is_family: bool
+    outbox_id: int | None
+    reminded_at: datetime | None
+    confirmed_at: datetime | None
+
+
+def deliveries(db, notice_id: int) -> list[Delivery]:
     with db.transaction() as session:
-        return list(session.scalars(select(NoticeDelivery).where(
-            NoticeDelivery.notice_id == notice_id).order_by(NoticeDelivery.id)))
+        rows = session.execute(
+            select(AskRecipient, Answer.answered_at)
+            .join(Ask, Ask.id == AskRecipient.ask_id)
+            .outerjoin(Answer, Answer.recipient_id == AskRecipient.id)
+            .where(Ask.subject_kind == "notice", Ask.subject_id == notice_id)
+            .order_by(AskRecipient.id)).all()
+        return [Delivery(r.person_id, r.district_id, r.is_family, r.outbox_id, r.reminded_at,
+                         confirmed_at) for r, confirmed_at in rows]
 
 
 def notice(db, notice_id: int) -> Notice:

@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from islandos.cli import main
 from islandos.demo.island import demo_user_id
+from islandos.models.asking import Answer, AskRecipient
 from islandos.models.jobs import Job, JobStatus
-from islandos.models.notices import Notice, NoticeDelivery
+from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage
+from islandos.services.notices.sending import notice_ask
 from tests.support.webhook import text_event
 
 
@@ -21,7 +23,7 @@ def run_demo(app) -> str:
 def counts(db) -> tuple[int, int, int]:
     with db.transaction() as session:
         return tuple(session.scalar(select(func.count()).select_from(model)) or 0
-                     for model in (Notice, NoticeDelivery, OutboxMessage))
+                     for model in (Notice, AskRecipient, OutboxMessage))
 
 
 def archive_titles(reply: list[dict]) -> list[str]:
@@ -40,8 +42,8 @@ def test_the_demo_notices_are_history_and_nothing_goes_to_line(
         assert set(session.scalars(select(OutboxMessage.status))) == {"accepted"}
         assert session.scalar(select(func.count()).select_from(Job).where(
             Job.status == JobStatus.PENDING)) == 0
-        family = session.scalar(select(func.count()).select_from(NoticeDelivery).where(
-            NoticeDelivery.is_family.is_(True)))
+        family = session.scalar(select(func.count()).select_from(AskRecipient).where(
+            AskRecipient.is_family.is_(True)))
         assert family == 4  # the typhoon warning reached every linked family member once
     worker.run_once()
     frozen_clock(days=3)  # no reminder is left to go either
@@ -58,10 +60,12 @@ def test_the_dashboard_shows_who_confirmed_the_demo_water_outage(app, admin_clie
     assert all(title in listing for title in titles)
     with db.transaction() as session:
         water = session.scalars(select(Notice).where(Notice.title == "断水のお知らせ")).one()
-        got = session.scalar(select(func.count()).select_from(NoticeDelivery).where(
-            NoticeDelivery.notice_id == water.id)) or 0
-        confirmed = session.scalar(select(func.count()).select_from(NoticeDelivery).where(
-            NoticeDelivery.notice_id == water.id, NoticeDelivery.confirmed_at.is_not(None)))
+        ask = notice_ask(session, water.id)
+        assert ask is not None
+        got = session.scalar(select(func.count()).select_from(AskRecipient).where(
+            AskRecipient.ask_id == ask.id)) or 0
+        confirmed = session.scalar(select(func.count()).select_from(Answer).where(
+            Answer.ask_id == ask.id))
     assert got == 20 and confirmed == 14  # all but every third islander
     page = viewer.get(f"/admin/notices/{water.id}").get_data(as_text=True)
     assert "2026年11月23日(月) 17:00" in page

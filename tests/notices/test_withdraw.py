@@ -11,7 +11,8 @@ from islandos.clock import now
 from islandos.models.audit import AuditEntry
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage, OutboxStatus
-from islandos.services.notices.changes import confirm, forget_person, resend_failed, withdraw
+from islandos.services.asking.erasure import forget_person
+from islandos.services.notices.changes import confirm, resend_failed, withdraw
 from islandos.services.notices.drafts import NoticeError, NoticeInput
 from tests.notices.conftest import BASE_URL, deliveries, multicasts, notice, reached, send
 

@@ -10,17 +10,22 @@ from sqlalchemy.orm import Session
 
 from islandos import scheduler
 from islandos.clock import now
-from islandos.line.outbox import enqueue_multicast_batch
 from islandos.models.jobs import Job, JobStatus
-from islandos.models.notices import Notice, NoticeDelivery, NoticeImage, NoticeStatus
+from islandos.models.notices import Notice, NoticeStatus
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person
 from islandos.services import audit
-from islandos.services.notices import audience as aud
+from islandos.services.asking import delivery
+from islandos.services.asking.answers import NotAsked, give_answer
+from islandos.services.asking.erasure import forget_person
 from islandos.services.notices.drafts import NoticeError, NoticeInput, save_draft
-from islandos.services.notices.images import image_url
-from islandos.services.notices.messages import notice_messages
-from islandos.services.notices.sending import OUTBOX_PRIORITY, submit
+from islandos.services.notices.images import picture_url
+from islandos.services.notices.sending import (
+    CONFIRM_OPTION,
+    notice_ask,
+    notice_dispatch,
+    submit,
+)
 
 
 class Confirmation:
@@ -31,22 +36,21 @@ class Confirmation:
 
 
 def confirm(session: Session, notice_id: int, person_id: int) -> str:
-    """Record a 「確認しました」 tap once (flushes); a second tap changes nothing."""
+    """Record a 「確認しました」 tap once, as the notice's ask's one option (flushes); a
+    second tap changes nothing."""
     notice = session.get(Notice, notice_id)
     if notice is None:
         return Confirmation.NOT_RECIPIENT
     if notice.status == NoticeStatus.WITHDRAWN:
         return Confirmation.WITHDRAWN
-    result = session.execute(
-        update(NoticeDelivery)
-        .where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.person_id == person_id,
-               NoticeDelivery.confirmed_at.is_(None))
-        .values(confirmed_at=now()).execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) == 1:
-        return Confirmation.CONFIRMED
-    found = session.scalar(select(NoticeDelivery.id).where(
-        NoticeDelivery.notice_id == notice_id, NoticeDelivery.person_id == person_id))
-    return Confirmation.ALREADY if found else Confirmation.NOT_RECIPIENT
+    ask = notice_ask(session, notice_id)
+    if ask is None or CONFIRM_OPTION not in ask.options:
+        return Confirmation.NOT_RECIPIENT
+    try:
+        result = give_answer(session, ask.id, person_id, (CONFIRM_OPTION,))
+    except NotAsked:
+        return Confirmation.NOT_RECIPIENT
+    return Confirmation.CONFIRMED if result.changed else Confirmation.ALREADY
 
 
 def withdraw(session: Session, notice_id: int, actor: str, base_url: str,
@@ -110,36 +114,11 @@ def resend_failed(session: Session, notice_id: int, actor: str, base_url: str) -
         raise NoticeError("送信済みのお知らせだけが再送できます。")
     if notice.not_after is not None and notice.not_after <= now():
         raise NoticeError("「この時刻を過ぎたら送らない」の時刻を過ぎたので、再送できません。")
-    picture = session.get(NoticeImage, notice.image_id) if notice.image_id else None
-    url = image_url(base_url, picture) if picture else None
-    total, last_id = 0, 0
-    while True:
-        rows = session.execute(
-            select(NoticeDelivery.id, NoticeDelivery.is_family, Person.language,
-                   Person.line_user_id)
-            .join(OutboxMessage, OutboxMessage.id == NoticeDelivery.outbox_id)
-            .join(Person, Person.id == NoticeDelivery.person_id)
-            .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.id > last_id,
-                   OutboxMessage.status == OutboxStatus.FAILED, aud.receivable())
-            .order_by(NoticeDelivery.id).limit(500)).all()
-        if not rows:
-            break
-        last_id = rows[-1][0]
-        groups: dict[tuple[str, bool], list[tuple[int, str]]] = {}
-        for delivery_id, family, language, user_id in rows:
-            key = ("en" if language == "en" else "ja", bool(family))
-            groups.setdefault(key, []).append((delivery_id, user_id or ""))
-        for (language, family), members in groups.items():
-            batch = enqueue_multicast_batch(
-                session, [user_id for _, user_id in members],
-                notice_messages(notice, language, image_url=url, family=family),
-                priority=OUTBOX_PRIORITY[notice.priority], not_after=notice.not_after,
-                source=f"notice:{notice.id}")
-            session.execute(update(NoticeDelivery)
-                            .where(NoticeDelivery.id.in_([d for d, _ in members]))
-                            .values(outbox_id=batch)
-                            .execution_options(synchronize_session=False))
-            total += len(members)
+    ask = notice_ask(session, notice.id)
+    total = 0
+    if ask is not None:
+        dispatch = notice_dispatch(notice, picture_url(session, base_url, notice.image_id))
+        total = delivery.resend_failed(session, ask, dispatch)
     audit.record(session, actor, "notice.resent", f"notice:{notice.id}",
                  after={"recipients": total})
     session.flush()
@@ -147,11 +126,6 @@ def resend_failed(session: Session, notice_id: int, actor: str, base_url: str) -
 
 
 def erase_notice_data(session: Session, person: Person) -> None:
-    """The eraser registered with islandos.services.privacy (「データを削除」)."""
+    """The notices feature's eraser: whom a notice reached and who confirmed live in the
+    shared core, which keeps the counts and drops the link to the person."""
     forget_person(session, person.id)
-
-
-def forget_person(session: Session, person_id: int) -> None:
-    """「データを削除」: keep the anonymous counts of a person's deliveries, drop the link."""
-    session.execute(update(NoticeDelivery).where(NoticeDelivery.person_id == person_id)
-                    .values(person_id=None).execution_options(synchronize_session=False))

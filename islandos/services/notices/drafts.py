@@ -13,7 +13,7 @@ from islandos.line.messages import utf16_len
 from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticePriority, NoticeStatus
 from islandos.models.people import District
 from islandos.services import audit
-from islandos.services.notices import audience as aud
+from islandos.services.asking import audience as aud
 from islandos.services.notices.messages import MAX_TITLE, body_limit
 
 MAX_REMINDER_HOURS = 24 * 14
@@ -82,7 +82,7 @@ def validate(session: Session, data: NoticeInput, moment: datetime) -> dict[str,
             errors[field] = "タイトルは100文字までです。"
         if title and body and utf16_len(body) > body_limit(title):
             errors[body_field] = "本文が長すぎます。LINEの上限（5,000文字）を超えています。"
-    if data.audience_kind not in AudienceKind.ALL:
+    if data.audience_kind not in tuple(AudienceKind):
         errors["audience"] = "送り先を選んでください。"
     elif data.audience_kind == AudienceKind.DISTRICTS and (
             not data.district_ids or not aud.district_ids_known(session, data.district_ids)):

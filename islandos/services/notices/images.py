@@ -85,9 +85,20 @@ def image_by_token(session: Session, token: str) -> NoticeImage | None:
     return session.scalar(select(NoticeImage).where(NoticeImage.token == token))
 
 
-def image_url(base_url: str, image: NoticeImage) -> str:
-    """Where LINE fetches the picture: PUBLIC_BASE_URL/media/notices/<token>.jpg."""
+def image_url(base_url: str, image: NoticeImage | None) -> str | None:
+    """Where LINE fetches the picture: PUBLIC_BASE_URL/media/notices/<token>.jpg.
+
+    None without a picture, or when PUBLIC_BASE_URL is not https:// (LINE shows images only
+    from https URLs; the notice then goes without its picture). The one place of this rule.
+    """
+    if image is None or not base_url.startswith("https://"):
+        return None
     return f"{base_url.rstrip('/')}/media/notices/{image.token}.jpg"
+
+
+def picture_url(session: Session, base_url: str, image_id: int | None) -> str | None:
+    """image_url of a notice's picture by its id (None: no picture, or no https)."""
+    return image_url(base_url, session.get(NoticeImage, image_id) if image_id else None)
 
 
 def delete_unused_images(session: Session, moment: datetime) -> int:

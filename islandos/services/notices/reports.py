@@ -1,4 +1,5 @@
-"""Reading notices: the archive a person may see, delivery reports, recipient counts, quota."""
+"""Reading notices: the archive a person may see, delivery reports, recipient counts, quota,
+and the list page's figures."""
 
 from __future__ import annotations
 
@@ -6,23 +7,66 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from islandos.models.notices import Notice, NoticeDelivery, NoticePriority
-from islandos.models.outbox import OutboxMessage, OutboxStatus
-from islandos.models.people import District, Person
-from islandos.services.notices import audience as aud
+from islandos.models.asking import Answer, Ask, AskRecipient, AudienceKind
+from islandos.models.notices import Notice, NoticePriority, NoticeStatus
+from islandos.models.people import Person, Role
+from islandos.services.asking import audience as aud
+from islandos.services.asking import tally as tallies
+from islandos.services.notices.sending import SUBJECT, notice_ask
 
 ARCHIVE_PAGE = 9  # bubbles per carousel page; one more says 「もっと見る」
 NOT_YET_NAMES = 500
 PERSON_NOTICES = 20  # on a person's page in the dashboard
 
 
+def archive_condition(person: Person) -> ColumnElement[bool]:
+    """Sent notices of this person's audiences (whenever they registered), or that reached them.
+
+    Never a notice of an audience they are not in: a tourist never sees an islanders' notice.
+    """
+    kinds: list[ColumnElement[bool]] = [Notice.audience_kind == AudienceKind.EVERYONE]
+    if person.role == Role.ISLANDER:
+        kinds.append(Notice.audience_kind == AudienceKind.ISLANDERS)
+        if person.district_id is not None:
+            kinds.append(and_(Notice.audience_kind == AudienceKind.DISTRICTS,
+                              _district_listed(person.district_id)))
+    elif person.role == Role.TOURIST and person.registered_at is not None:
+        kinds.append(and_(Notice.audience_kind == AudienceKind.TOURISTS,
+                          Notice.audience_since <= person.registered_at))
+    elif person.role == Role.FAMILY:
+        kinds.append(Notice.audience_kind == AudienceKind.FAMILY)
+    received = exists().where(Ask.subject_kind == SUBJECT, Ask.subject_id == Notice.id,
+                              AskRecipient.ask_id == Ask.id,
+                              AskRecipient.person_id == person.id)
+    return and_(Notice.status == NoticeStatus.SENT, Notice.repeat_weekdays.is_(None),
+                or_(*kinds, received))
+
+
+def _district_listed(district_id: int) -> ColumnElement[bool]:
+    # A JSON list of ids ("[1, 3]"), matched as text so SQLite and PostgreSQL agree.
+    text = func.replace(cast(Notice.audience_district_ids, String), " ", "")
+    return or_(text.like(f"[{district_id},%"), text.like(f"%,{district_id},%"),
+               text.like(f"%,{district_id}]"), text == f"[{district_id}]")
+
+
+def notice_list(session: Session, page: int, page_size: int
+                ) -> tuple[list[Notice], dict[int, int]]:
+    """One page of the dashboard's list (latest first by when it went, goes or was written)
+    and how many confirmed each (one grouped query)."""
+    rows = list(session.scalars(
+        select(Notice).order_by(func.coalesce(Notice.sent_at, Notice.send_at,
+                                              Notice.created_at).desc(), Notice.id.desc())
+        .offset((max(page, 1) - 1) * page_size).limit(page_size)))
+    return rows, tallies.answered_counts(session, SUBJECT, [n.id for n in rows])
+
+
 def archive_page(session: Session, person: Person, page: int) -> tuple[list[Notice], bool]:
     """Notices this person may read, latest first; returns the page and whether more follow."""
     rows = list(session.scalars(
-        select(Notice).where(aud.archive_condition(person))
+        select(Notice).where(archive_condition(person))
         .order_by(Notice.sent_at.desc(), Notice.id.desc())
         .offset(max(page, 0) * ARCHIVE_PAGE).limit(ARCHIVE_PAGE + 1)))
     return rows[:ARCHIVE_PAGE], len(rows) > ARCHIVE_PAGE
@@ -31,11 +75,13 @@ def archive_page(session: Session, person: Person, page: int) -> tuple[list[Noti
 def readable_notice(session: Session, person: Person, notice_id: int) -> Notice | None:
     """One notice, only when the archive rule lets this person read it."""
     return session.scalar(select(Notice).where(Notice.id == notice_id,
-                                               aud.archive_condition(person)))
+                                               archive_condition(person)))
 
 
 @dataclass
 class DistrictLine:
+    """One row of the delivery report: the notice's tally line, named as the page reads it."""
+
     district_id: int | None
     name: str
     recipients: int = 0
@@ -49,71 +95,30 @@ class DistrictLine:
     def not_yet(self) -> int:
         return self.recipients - self.confirmed
 
+    @classmethod
+    def of(cls, line: tallies.TallyLine) -> DistrictLine:
+        return cls(line.district_id, line.name, line.asked, line.accepted, line.failed,
+                   line.waiting, line.not_sent, line.answered)
+
 
 @dataclass
 class DeliveryReport:
     lines: list[DistrictLine] = field(default_factory=list)
     not_yet_people: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def total(self) -> DistrictLine:
-        total = DistrictLine(None, "")
-        for line in self.lines:
-            for name in ("recipients", "accepted", "failed", "waiting", "not_sent", "confirmed"):
-                setattr(total, name, getattr(total, name) + getattr(line, name))
-        return total
-
-
-def _bucket(status: str | None) -> str:
-    if status == OutboxStatus.ACCEPTED:
-        return "accepted"
-    if status == OutboxStatus.FAILED:
-        return "failed"
-    if status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-        return "waiting"
-    return "not_sent"
+    total: DistrictLine = field(default_factory=lambda: DistrictLine(None, ""))
 
 
 def delivery_report(session: Session, notice: Notice, language: str) -> DeliveryReport:
-    """Accepted / failed / confirmed / not yet per district (one grouped query), and who
-    has not confirmed yet (names for the office to phone or visit)."""
-    confirmed = case((NoticeDelivery.confirmed_at.is_not(None), 1), else_=0)
-    # The worker leaves out of a batch whoever unfollowed before its first attempt.
-    left_out = and_(Person.unfollowed_at.is_not(None),
-                    OutboxMessage.first_attempt_at.is_not(None),
-                    Person.unfollowed_at <= OutboxMessage.first_attempt_at)
-    status = case((left_out, OutboxStatus.DROPPED), else_=OutboxMessage.status)
-    grouped = session.execute(
-        select(NoticeDelivery.district_id, status, func.count(), func.sum(confirmed))
-        .outerjoin(OutboxMessage, OutboxMessage.id == NoticeDelivery.outbox_id)
-        .outerjoin(Person, Person.id == NoticeDelivery.person_id)
-        .where(NoticeDelivery.notice_id == notice.id)
-        .group_by(NoticeDelivery.district_id, status)).all()
-    districts = {d.id: d for d in session.scalars(select(District))}
-    lines: dict[int | None, DistrictLine] = {}
-    for district_id, status, count, confirmed_count in grouped:
-        district = districts.get(district_id) if district_id is not None else None
-        line = lines.setdefault(district_id, DistrictLine(
-            district_id, district.name(language) if district else ""))
-        line.recipients += count
-        line.confirmed += int(confirmed_count or 0)
-        bucket = _bucket(status)
-        setattr(line, bucket, getattr(line, bucket) + count)
-    order = sorted(lines.values(), key=lambda x: (
-        x.district_id is None, districts[x.district_id].sort_order if x.district_id in districts
-        else 0, x.name))
-    people = [
-        {"person_id": pid, "name": name, "phone": phone, "is_family": family,
-         "district": districts[did].name(language) if did in districts else ""}
-        for pid, name, phone, family, did in session.execute(
-            select(Person.id, Person.full_name, Person.phone, NoticeDelivery.is_family,
-                   NoticeDelivery.district_id)
-            .join(Person, Person.id == NoticeDelivery.person_id)
-            .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.confirmed_at.is_(None))
-            .order_by(NoticeDelivery.district_id, Person.full_name, Person.id)
-            .limit(NOT_YET_NAMES))
-    ] if notice.priority in NoticePriority.NEEDS_CONFIRMATION else []
-    return DeliveryReport(order, people)
+    """Accepted / failed / waiting / not sent / confirmed per district (the core's tally: one
+    grouped query), and who has not confirmed yet (names for the office to phone or visit)."""
+    ask = notice_ask(session, notice.id)
+    if ask is None:
+        return DeliveryReport()
+    tally = tallies.tally(session, ask, language)
+    people = (tallies.not_answered(session, ask, language, NOT_YET_NAMES)
+              if notice.priority in NoticePriority.NEEDS_CONFIRMATION else [])
+    return DeliveryReport([DistrictLine.of(line) for line in tally.lines], people,
+                          DistrictLine.of(tally.total))
 
 
 @dataclass(frozen=True)
@@ -159,14 +164,32 @@ def recipient_count(session: Session, audience: aud.Audience, priority: str,
                               with_family=priority == NoticePriority.EMERGENCY)
 
 
+@dataclass(frozen=True)
+class Received:
+    """A notice as one person got it: a family copy or not, when, and when they confirmed."""
+
+    notice: Notice
+    is_family: bool
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
 def received_by(session: Session, person_id: int, limit: int = PERSON_NOTICES
-                ) -> tuple[list[tuple[Notice, NoticeDelivery]], int]:
-    """The notices that went to one person (latest first, at most `limit`) with their delivery
-    (confirmed_at, family copy), and how many there are in all."""
+                ) -> tuple[list[Received], int]:
+    """The notices that went to one person (latest first, at most `limit`), and how many
+    there are in all."""
+    reached = and_(Ask.subject_kind == SUBJECT, Ask.subject_id == Notice.id,
+                   AskRecipient.ask_id == Ask.id, AskRecipient.person_id == person_id)
     rows = session.execute(
-        select(Notice, NoticeDelivery).join(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
-        .where(NoticeDelivery.person_id == person_id)
-        .order_by(NoticeDelivery.created_at.desc(), NoticeDelivery.id.desc()).limit(limit)).all()
-    total = session.scalar(select(func.count()).select_from(NoticeDelivery).where(
-        NoticeDelivery.person_id == person_id)) or 0
-    return [(notice, delivery) for notice, delivery in rows], total
+        select(Notice, AskRecipient.is_family, AskRecipient.created_at, Answer.answered_at)
+        .select_from(AskRecipient).join(Ask, Ask.id == AskRecipient.ask_id)
+        .join(Notice, Notice.id == Ask.subject_id)
+        .outerjoin(Answer, Answer.recipient_id == AskRecipient.id)
+        .where(reached)
+        .order_by(AskRecipient.created_at.desc(), AskRecipient.id.desc()).limit(limit)).all()
+    total = session.scalar(select(func.count()).select_from(AskRecipient)
+                           .join(Ask, Ask.id == AskRecipient.ask_id)
+                           .where(Ask.subject_kind == SUBJECT,
+                                  AskRecipient.person_id == person_id)) or 0
+    return [Received(notice, bool(family), created, confirmed)
+            for notice, family, created, confirmed in rows], total

@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import Select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from islandos import scheduler
 from islandos.clock import TOKYO, now
-from islandos.line.messages import MAX_MULTICAST_RECIPIENTS, check_messages
-from islandos.line.outbox import enqueue_multicast, enqueue_multicast_batch
-from islandos.models.notices import (
-    AudienceKind,
-    Notice,
-    NoticeDelivery,
-    NoticeImage,
-    NoticePriority,
-    NoticeStatus,
-)
-from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
-from islandos.models.people import Person
+from islandos.models.asking import Ask
+from islandos.models.notices import AudienceKind, Notice, NoticePriority, NoticeStatus
+from islandos.models.outbox import Priority
 from islandos.scheduler import JobContext
 from islandos.services import audit
-from islandos.services.family import family_of
-from islandos.services.notices import audience as aud
+from islandos.services.asking import audience as aud
+from islandos.services.asking import delivery
+from islandos.services.asking.asks import ask_for, open_ask
 from islandos.services.notices.drafts import NoticeError, NoticeInput, NoticeInvalid, save_draft
-from islandos.services.notices.images import image_url
+from islandos.services.notices.images import picture_url
 from islandos.services.notices.messages import notice_messages, reminder_messages
 
-LANGUAGES = ("ja", "en")
+SUBJECT = "notice"  # a notice's ask is (SUBJECT, notice.id)
+CONFIRM_OPTION = "confirmed"  # 「確認しました」: the one option of an important notice
 OUTBOX_PRIORITY = {NoticePriority.NORMAL: Priority.NORMAL,
                    NoticePriority.IMPORTANT: Priority.IMPORTANT,
                    NoticePriority.EMERGENCY: Priority.EMERGENCY}
@@ -49,14 +43,13 @@ def submit(session: Session, notice: Notice, actor: str, base_url: str) -> Notic
         if first is None:
             raise NoticeInvalid({"repeat_until": "終わりの日までに選んだ曜日がありません。"})
         notice.status = NoticeStatus.SCHEDULED
-        _schedule_occurrence(session, notice, first, base_url)
+        _schedule_occurrence(session, notice, first)
         audit.record(session, actor, "notice.scheduled", f"notice:{notice.id}",
                      after={"weekly": notice.repeat_weekdays, "first": first.isoformat(),
                             "until": str(notice.repeat_until)})
     elif notice.send_at is not None and notice.send_at > moment:
         notice.status = NoticeStatus.SCHEDULED
-        scheduler.schedule(session, "notice.send", notice.send_at,
-                           {"notice_id": notice.id, "base_url": base_url},
+        scheduler.schedule(session, "notice.send", notice.send_at, {"notice_id": notice.id},
                            unique_key=f"notice.send:{notice.id}")
         audit.record(session, actor, "notice.scheduled", f"notice:{notice.id}",
                      after={"send_at": notice.send_at.isoformat()})
@@ -100,12 +93,13 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
     if notice.audience_kind == AudienceKind.TOURISTS:
         days = notice.tourist_days or aud.DEFAULT_TOURIST_DAYS
         notice.audience_since = moment - timedelta(days=days)
-    picture = session.get(NoticeImage, notice.image_id) if notice.image_id else None
-    url = image_url(base_url, picture) if picture else None
-    direct = _enqueue(session, notice, moment, url, family=False)
+    ask = open_ask(session, SUBJECT, notice.id,
+                   options=(CONFIRM_OPTION,) if notice.needs_confirmation else ())
+    dispatch = notice_dispatch(notice, picture_url(session, base_url, notice.image_id))
+    direct = delivery.send(session, ask, _recipients(session, notice, moment), dispatch, moment)
     family = 0
     if notice.priority == NoticePriority.EMERGENCY:
-        family = _enqueue(session, notice, moment, url, family=True)
+        family = delivery.send_family_copies(session, ask, dispatch, moment)
     notice.recipient_count = direct + family
     if notice.needs_confirmation and notice.reminder_hours > 0:
         remind_at = moment + timedelta(hours=notice.reminder_hours)
@@ -116,6 +110,32 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
                         "recipients": direct, "family": family})
     session.flush()
     return direct + family
+
+
+def notice_ask(session: Session, notice_id: int) -> Ask | None:
+    """The ask behind a sent notice: whom it reached, who confirmed."""
+    return ask_for(session, SUBJECT, notice_id)
+
+
+def notice_dispatch(notice: Notice, image_url: str | None) -> delivery.Dispatch:
+    """How a notice goes out: its messages per language (family copies say so)."""
+    return delivery.Dispatch(
+        lambda language, family: notice_messages(notice, language, image_url=image_url,
+                                                 family=family),
+        priority=OUTBOX_PRIORITY[notice.priority], not_after=notice.not_after,
+        source=f"notice:{notice.id}")
+
+
+def _recipients(session: Session, notice: Notice, moment: datetime
+                ) -> Callable[[str], Select]:
+    """Its audience now; a correction goes to the people the corrected notice reached."""
+    if notice.correction_of_id is not None:
+        corrected = notice_ask(session, notice.correction_of_id)
+        corrected_id = corrected.id if corrected is not None else 0
+        return lambda language: aud.asked_before_query(corrected_id, language)
+    audience = aud.Audience(notice.audience_kind, tuple(notice.audience_district_ids or ()),
+                            notice.tourist_days)
+    return lambda language: aud.recipients_query(audience, language, moment)
 
 
 def _expire_if_too_late(session: Session, notice_id: int, actor: str, moment: datetime) -> bool:
@@ -135,71 +155,18 @@ def _expire_if_too_late(session: Session, notice_id: int, actor: str, moment: da
     return True
 
 
-def _enqueue(session: Session, notice: Notice, moment: datetime, url: str | None,
-             *, family: bool) -> int:
-    if family:
-        return _enqueue_family(session, notice, url)
-    sent = 0
-    for language in LANGUAGES:
-        query = aud.direct_recipients_query(notice, language, moment)
-        for chunk in aud.stream(session, query):
-            sent += _enqueue_chunk(session, notice, chunk, language, url, family=False)
-    return sent
-
-
-def _enqueue_chunk(session: Session, notice: Notice, chunk: list[aud.Recipient], language: str,
-                   url: str | None, *, family: bool) -> int:
-    """One multicast (≤500, one language) and its deliveries, written together."""
-    checked = check_messages(notice_messages(notice, language, image_url=url, family=family))
-    batch = enqueue_multicast_batch(
-        session, [r.line_user_id for r in chunk], checked, checked=True,
-        priority=OUTBOX_PRIORITY[notice.priority], not_after=notice.not_after,
-        source=f"notice:{notice.id}")
-    session.execute(insert(NoticeDelivery), [
-        {"notice_id": notice.id, "person_id": r.person_id, "district_id": r.district_id,
-         "language": language, "is_family": family, "outbox_id": batch,
-         "created_at": notice.sent_at or now()}
-        for r in chunk])
-    return len(chunk)
-
-
-def _enqueue_family(session: Session, notice: Notice, url: str | None) -> int:
-    """Emergency copies: each family member of the recipients once, unless they got it."""
-    reached = session.scalars(
-        select(NoticeDelivery.person_id)
-        .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.is_family.is_(False))
-        .order_by(NoticeDelivery.id).execution_options(yield_per=aud.STREAM_CHUNK))
-    waiting: dict[str, list[aud.Recipient]] = {language: [] for language in LANGUAGES}
-    sent = 0
-
-    def flush(language: str) -> int:
-        chunk, waiting[language] = waiting[language], []
-        got_it = set(session.scalars(select(NoticeDelivery.person_id).where(
-            NoticeDelivery.notice_id == notice.id,
-            NoticeDelivery.person_id.in_([r.person_id for r in chunk]))))
-        chunk = [r for r in chunk if r.person_id not in got_it]
-        return _enqueue_chunk(session, notice, chunk, language, url, family=True) if chunk else 0
-
-    for member in family_of(session, (pid for pid in reached if pid is not None)):
-        if member.line_user_id is None:
-            continue
-        language = "en" if member.language == "en" else "ja"
-        waiting[language].append(
-            aud.Recipient(member.id, member.line_user_id, member.language, member.district_id))
-        if len(waiting[language]) >= MAX_MULTICAST_RECIPIENTS:
-            sent += flush(language)
-    for language in LANGUAGES:
-        if waiting[language]:
-            sent += flush(language)
-    return sent
-
-
 def job_send(ctx: JobContext) -> None:
     """Job "notice.send": a scheduled notice falls due (a cancelled one is skipped)."""
     notice = ctx.session.get(Notice, int(ctx.payload["notice_id"]))
     if notice is None or notice.status != NoticeStatus.SCHEDULED:
         return
-    send_notice(ctx.session, notice.id, "system", str(ctx.payload.get("base_url", "")))
+    send_notice(ctx.session, notice.id, "system", _base_url(ctx))
+
+
+def _base_url(ctx: JobContext) -> str:
+    """PUBLIC_BASE_URL as the settings say when the job runs; jobs scheduled before it was
+    read at run time carry a copy in their payload, used only when there are no settings."""
+    return ctx.public_base_url or str(ctx.payload.get("base_url", ""))
 
 
 # Weekly series --------------------------------------------------------------------------
@@ -236,9 +203,9 @@ def next_occurrence(series: Notice, after: datetime) -> datetime | None:
     return None
 
 
-def _schedule_occurrence(session: Session, series: Notice, at: datetime, base_url: str) -> None:
+def _schedule_occurrence(session: Session, series: Notice, at: datetime) -> None:
     scheduler.schedule(session, "notice.occurrence", at,
-                       {"notice_id": series.id, "at": at.isoformat(), "base_url": base_url},
+                       {"notice_id": series.id, "at": at.isoformat()},
                        unique_key=f"notice.occurrence:{series.id}:{at:%Y%m%dT%H%M}")
 
 
@@ -263,7 +230,7 @@ def run_occurrence(session: Session, series_id: int, at: datetime, base_url: str
     send_notice(session, child.id, "system", base_url)
     following = next_occurrence(series, max(at, now()))
     if following is not None:
-        _schedule_occurrence(session, series, following, base_url)
+        _schedule_occurrence(session, series, following)
     else:
         series.status, series.sent_at = NoticeStatus.SENT, now()
     return child
@@ -272,8 +239,7 @@ def run_occurrence(session: Session, series_id: int, at: datetime, base_url: str
 def job_occurrence(ctx: JobContext) -> None:
     """Job "notice.occurrence": one weekday of a weekly series."""
     run_occurrence(ctx.session, int(ctx.payload["notice_id"]),
-                   datetime.fromisoformat(str(ctx.payload["at"])),
-                   str(ctx.payload.get("base_url", "")))
+                   datetime.fromisoformat(str(ctx.payload["at"])), _base_url(ctx))
 
 
 # Reminders ------------------------------------------------------------------------------
@@ -286,30 +252,18 @@ def remind(session: Session, notice_id: int, actor: str = "system") -> int:
     notice = session.get(Notice, notice_id)
     if notice is None or notice.status != NoticeStatus.SENT or not notice.needs_confirmation:
         return 0
+    ask = notice_ask(session, notice.id)
     moment = now()
-    if notice.not_after is not None and notice.not_after <= moment:
+    if ask is None or (notice.not_after is not None and notice.not_after <= moment):
         return 0
-    delivered = exists().where(OutboxMessage.id == NoticeDelivery.outbox_id,
-                               OutboxMessage.status == OutboxStatus.ACCEPTED)
-    waiting = (NoticeDelivery.notice_id == notice.id, NoticeDelivery.confirmed_at.is_(None),
-               NoticeDelivery.reminded_at.is_(None), delivered)
     latest = moment + REMINDER_GRACE
     if notice.not_after is not None:
         latest = min(latest, notice.not_after)
-    for language in LANGUAGES:
-        query = (select(Person.line_user_id)
-                 .join(NoticeDelivery, NoticeDelivery.person_id == Person.id)
-                 .where(*waiting, aud.receivable(), aud.language_condition(language))
-                 .order_by(Person.id).execution_options(yield_per=aud.STREAM_CHUNK))
-        user_ids = (uid for uid in session.scalars(query) if uid)
-        enqueue_multicast(session, user_ids, reminder_messages(notice, language),
-                          priority=OUTBOX_PRIORITY[notice.priority],
-                          not_after=latest, source=f"notice:{notice.id}:remind")
-    marked = session.execute(
-        update(NoticeDelivery)
-        .where(*waiting, NoticeDelivery.person_id.in_(select(Person.id).where(aud.receivable())))
-        .values(reminded_at=moment).execution_options(synchronize_session=False))
-    count = int(getattr(marked, "rowcount", 0) or 0)
+    dispatch = delivery.Dispatch(
+        lambda language, _family: reminder_messages(notice, language),
+        priority=OUTBOX_PRIORITY[notice.priority], not_after=latest,
+        source=f"notice:{notice.id}:remind")
+    count = delivery.remind(session, ask, dispatch, moment)
     audit.record(session, actor, "notice.reminded", f"notice:{notice.id}",
                  after={"recipients": count})
     return count

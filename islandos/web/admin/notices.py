@@ -3,16 +3,14 @@ who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.n
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -20,16 +18,15 @@ from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
 from islandos.i18n import N_, format_datetime
 from islandos.models.admin import AdminRole
-from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
+from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticeStatus
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
 from islandos.services.notices import changes as changes
 from islandos.services.notices import drafts as drafts
+from islandos.services.notices import preview as previews
 from islandos.services.notices import reports as notice_reports
 from islandos.services.notices import sending as sending
-from islandos.services.notices.audience import Audience
-from islandos.services.notices.images import ImageRejected, image_url, store_image
-from islandos.services.notices.messages import notice_messages
+from islandos.services.notices.images import ImageRejected, store_image
 from islandos.web.admin import (
     admin_actor,
     feature_blueprint,
@@ -137,53 +134,15 @@ def _form_values(notice: Notice | None) -> dict[str, Any]:
         "reminder_hours": notice.reminder_hours, "image_id": notice.image_id or ""}
 
 
-def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
-    """The messages each language gets, the exact count and LINE's quota against it."""
-    sample = Notice(id=0, title=data.title, body_ja=data.body_ja, title_en=data.title_en,
-                    body_en=data.body_en, priority=data.priority, send_at=data.send_at,
-                    repeat_weekdays=data.repeat_weekdays, repeat_until=data.repeat_until)
-    picture = session.get(NoticeImage, data.image_id) if data.image_id else None
-    base = islandos_state(current_app).settings.public_base_url
-    url = image_url(base, picture) if picture and base.startswith("https://") else None
-    languages = {"ja": notice_messages(sample, "ja", image_url=url)}
-    if data.title_en and data.body_en:
-        languages["en"] = notice_messages(sample, "en", image_url=url)
-    count = notice_reports.recipient_count(
-        session, Audience(data.audience_kind, data.district_ids, data.tourist_days),
-        data.priority, data.send_at or now())
-    sends = sending.sends_this_month(sample)
-    reminds = sample.needs_confirmation and data.reminder_hours > 0
-    return {"languages": languages, "count": count, "sends": sends,
-            "reminder_hours": data.reminder_hours if reminds else 0,
-            "reminders_at_most": count.total * sends if reminds else 0,
-            "image_path": f"/media/notices/{picture.token}.jpg" if picture else None,
-            "needs_second_confirmation": data.priority == "emergency"
-            or data.audience_kind == AudienceKind.EVERYONE}
-
-
-def preview_digest(data: drafts.NoticeInput) -> str:
-    """What the office saw in the preview; sending needs the same, so nothing unseen goes."""
-    canonical = json.dumps(asdict(data), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _quota(needed: int, reminders: int) -> notice_reports.QuotaCheck:
-    """LINE's monthly quota as LINE reports it (`islandos line quota`) against `needed`."""
-    try:
-        figures, error = islandos_state(current_app).transport.quota(), None
-    except Exception as exc:  # LINE unreachable: the admin still sees the count
-        figures, error = None, exc.__class__.__name__
-    return notice_reports.quota_check(figures, needed, error, reminders)
-
-
 def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[str, str],
-                  preview: dict[str, Any] | None = None, status: int = 200,
-                  form: CsrfForm | None = None) -> ResponseReturnValue:
+                  preview: previews.Preview | None = None, status: int = 200,
+                  form: CsrfForm | None = None,
+                  quota: notice_reports.QuotaCheck | None = None) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         districts = list(session.scalars(select(District).order_by(District.sort_order)))
     return render_template(
         "admin/notices/compose.html", notice=notice, values=values, errors=errors,
-        preview=preview, districts=districts, form=form or CsrfForm(),
+        preview=preview, quota=quota, districts=districts, form=form or CsrfForm(),
         audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
         weekdays=WEEKDAYS), status
 
@@ -233,7 +192,7 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
     data, errors = _read_form(request.form)
     action = request.form.get("action", "preview")
     upload = request.files.get("image")
-    preview: dict[str, Any] | None = None
+    preview: previews.Preview | None = None
     try:
         with state.db.transaction() as session:
             errors = {**drafts.validate(session, data, now()), **errors}
@@ -243,11 +202,10 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
                 picture = store_image(session, upload.read())
                 data = replace(data, image_id=picture.id)
                 values["image_id"] = picture.id
-            preview = _preview(session, data)
-            preview["digest"] = preview_digest(data)
-            unconfirmed = (preview["needs_second_confirmation"]
+            preview = previews.preview(session, data, state.settings.public_base_url)
+            unconfirmed = (preview.needs_second_confirmation
                            and request.form.get("confirm_send") != "yes")
-            unseen = request.form.get("previewed") != preview["digest"]
+            unseen = request.form.get("previewed") != preview.digest
             if action == "preview" or (action == "send" and (unconfirmed or unseen)):
                 if action == "send" and unseen:
                     errors["previewed"] = CHANGED_SINCE_PREVIEW
@@ -267,10 +225,9 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
         flash(_(exc.msgid), "error")
         return _compose_page(existing, values, {}, status=400)
     if preview is not None and (action == "preview" or errors):
-        # outside the transaction; a weekly series counts every send of its first month
-        preview["quota"] = _quota(preview["count"].total * preview["sends"],
-                                  preview["reminders_at_most"])
-        return _compose_page(existing, values, errors, preview)
+        # LINE is asked outside the transaction
+        quota = previews.quota(state.transport, preview)
+        return _compose_page(existing, values, errors, preview, quota=quota)
     flash(_(DONE.get(status, "保存しました。")), "success")
     return redirect(url_for("notices.notice", notice_id=saved_id))
 
@@ -280,15 +237,7 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
 def notices() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     with islandos_state(current_app).db.transaction() as session:
-        rows = list(session.scalars(
-            select(Notice).order_by(func.coalesce(Notice.sent_at, Notice.send_at,
-                                                  Notice.created_at).desc(), Notice.id.desc())
-            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        confirmed = {notice_id: int(count or 0) for notice_id, count in session.execute(
-            select(NoticeDelivery.notice_id,
-                   func.sum(case((NoticeDelivery.confirmed_at.is_not(None), 1), else_=0)))
-            .where(NoticeDelivery.notice_id.in_([n.id for n in rows]))
-            .group_by(NoticeDelivery.notice_id))}
+        rows, confirmed = notice_reports.notice_list(session, page, PAGE_SIZE)
     return render_template("admin/notices/list.html", notices=rows, confirmed=confirmed,
                            page=page, more=len(rows) == PAGE_SIZE,
                            audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
@@ -367,7 +316,8 @@ def received_notices(session: Session, person: Person) -> PersonPanel:
     language = current_language()
     received, total = notice_reports.received_by(session, person.id)
     rows: list[tuple[str, str]] = []
-    for notice, delivery in received:
+    for delivery in received:
+        notice = delivery.notice
         title = notice.title
         if notice.priority in PRIORITY_MARKS:
             title = f"【{_(PRIORITY_MARKS[notice.priority])}】{title}"

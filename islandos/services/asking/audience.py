@@ -1,4 +1,4 @@
-"""Who a notice reaches: audience rules as SQL, streamed recipients, family, the archive rule."""
+"""Who an ask reaches: audience rules as SQL, recipients streamed in chunks, exact counts."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
-    cast,
-    exists,
     false,
     func,
     or_,
@@ -21,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeStatus
+from islandos.models.asking import AskRecipient, AudienceKind
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 
 STREAM_CHUNK = 1000  # rows fetched from the database at a time (yield_per)
@@ -35,11 +32,6 @@ class Audience:
     kind: str
     district_ids: tuple[int, ...] = ()
     tourist_days: int | None = None
-
-    @classmethod
-    def of(cls, notice: Notice) -> Audience:
-        return cls(notice.audience_kind, tuple(notice.audience_district_ids or ()),
-                   notice.tourist_days)
 
 
 @dataclass(frozen=True)
@@ -81,22 +73,23 @@ def language_condition(language: str) -> ColumnElement[bool]:
         Person.language.is_(None), Person.language != "en")
 
 
-def _recipient_columns() -> Select:
+def recipient_columns() -> Select:
     return select(Person.id, Person.line_user_id, Person.language, Person.district_id)
 
 
-def direct_recipients_query(
-    notice: Notice, language: str, moment: datetime
-) -> Select:
-    """The notice's own audience (a correction: the people the corrected notice reached)."""
-    if notice.correction_of_id is not None:
-        who: ColumnElement[bool] = Person.id.in_(
-            select(NoticeDelivery.person_id).where(
-                NoticeDelivery.notice_id == notice.correction_of_id))
-    else:
-        who = audience_condition(Audience.of(notice), moment)
-    return (_recipient_columns().where(receivable(), who, language_condition(language))
+def recipients_query(audience: Audience, language: str, moment: datetime) -> Select:
+    """Receivable people of `audience` at `moment` who read `language`, in id order."""
+    return (recipient_columns().where(receivable(), audience_condition(audience, moment),
+                                      language_condition(language))
             .order_by(Person.id))
+
+
+def asked_before_query(ask_id: int, language: str) -> Select:
+    """Receivable people an earlier ask reached (a correction goes to the same people)."""
+    return (recipient_columns().where(
+        receivable(), language_condition(language),
+        Person.id.in_(select(AskRecipient.person_id).where(AskRecipient.ask_id == ask_id)))
+        .order_by(Person.id))
 
 
 def stream(
@@ -129,7 +122,8 @@ class AudienceCount:
 def count_audience(
     session: Session, audience: Audience, moment: datetime, with_family: bool
 ) -> AudienceCount:
-    """The exact number of people a notice to `audience` would reach now (and their family)."""
+    """The exact number of people `audience` would reach now (and, with_family, the family
+    members linked to them who are not in it themselves)."""
     condition = and_(receivable(), audience_condition(audience, moment))
     direct = session.scalar(select(func.count(Person.id)).where(condition)) or 0
     family = 0
@@ -143,35 +137,6 @@ def count_audience(
                 Person.id.not_in(members))
         ) or 0
     return AudienceCount(direct, family)
-
-
-def archive_condition(person: Person) -> ColumnElement[bool]:
-    """Sent notices of this person's audiences (whenever they registered), or that reached them.
-
-    Never a notice of an audience they are not in: a tourist never sees an islanders' notice.
-    """
-    kinds: list[ColumnElement[bool]] = [Notice.audience_kind == AudienceKind.EVERYONE]
-    if person.role == Role.ISLANDER:
-        kinds.append(Notice.audience_kind == AudienceKind.ISLANDERS)
-        if person.district_id is not None:
-            kinds.append(and_(Notice.audience_kind == AudienceKind.DISTRICTS,
-                              _district_listed(person.district_id)))
-    elif person.role == Role.TOURIST and person.registered_at is not None:
-        kinds.append(and_(Notice.audience_kind == AudienceKind.TOURISTS,
-                          Notice.audience_since <= person.registered_at))
-    elif person.role == Role.FAMILY:
-        kinds.append(Notice.audience_kind == AudienceKind.FAMILY)
-    received = exists().where(NoticeDelivery.notice_id == Notice.id,
-                              NoticeDelivery.person_id == person.id)
-    return and_(Notice.status == NoticeStatus.SENT, Notice.repeat_weekdays.is_(None),
-                or_(*kinds, received))
-
-
-def _district_listed(district_id: int) -> ColumnElement[bool]:
-    # A JSON list of ids ("[1, 3]"), matched as text so SQLite and PostgreSQL agree.
-    text = func.replace(cast(Notice.audience_district_ids, String), " ", "")
-    return or_(text.like(f"[{district_id},%"), text.like(f"%,{district_id},%"),
-               text.like(f"%,{district_id}]"), text == f"[{district_id}]")
 
 
 def district_ids_known(session: Session, ids: Sequence[int]) -> bool:
