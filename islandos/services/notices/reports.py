@@ -112,7 +112,7 @@ def delivery_report(session: Session, notice: Notice, language: str) -> Delivery
             .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.confirmed_at.is_(None))
             .order_by(NoticeDelivery.district_id, Person.full_name, Person.id)
             .limit(NOT_YET_NAMES))
-    ] if notice.priority in NoticePriority.NEEDS_CONFIRMATION else []
+    ] if notice.needs_confirmation else []
     return DeliveryReport(order, people)
 
 

@@ -20,7 +20,14 @@ from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
 from islandos.i18n import N_, format_datetime
 from islandos.models.admin import AdminRole
-from islandos.models.notices import AudienceKind, Notice, NoticeDelivery, NoticeImage, NoticeStatus
+from islandos.models.notices import (
+    AudienceKind,
+    Notice,
+    NoticeDelivery,
+    NoticeImage,
+    NoticePriority,
+    NoticeStatus,
+)
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
 from islandos.services.notices import changes as changes
@@ -157,7 +164,7 @@ def _preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
             "reminder_hours": data.reminder_hours if reminds else 0,
             "reminders_at_most": count.total * sends if reminds else 0,
             "image_path": f"/media/notices/{picture.token}.jpg" if picture else None,
-            "needs_second_confirmation": data.priority == "emergency"
+            "needs_second_confirmation": data.priority == NoticePriority.EMERGENCY
             or data.audience_kind == AudienceKind.EVERYONE}
 
 
