@@ -11,9 +11,10 @@ nothing in the tables that point at it, and checks them afterwards.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from alembic import op
-from sqlalchemy import Connection, column, func, select, table
+from sqlalchemy import ColumnClause, Connection, column, func, select, table
 
 revision: str = "0006_vocabulary"
 down_revision: str | None = "0005_leases"
@@ -51,7 +52,7 @@ def _refuse_unknown_values(connection: Connection) -> None:
     problems = []
     for table_name, columns in VOCABULARIES.items():
         for name, values in columns.items():
-            col = column(name)
+            col: ColumnClause[Any] = column(name)
             found = connection.execute(
                 select(col, func.count()).select_from(table(table_name, col))
                 .where(col.not_in(values)).group_by(col)).all()
