@@ -1,7 +1,7 @@
 """map: spots, texts, photos, closures, rules seen
 
 Revision ID: 0008_map
-Revises: 0005_leases
+Revises: 0006_vocabulary
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import islandos.db
 
 revision: str = "0008_map"
-down_revision: str | None = "0005_leases"
+down_revision: str | None = "0006_vocabulary"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
