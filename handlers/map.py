@@ -217,5 +217,5 @@ def register(router: Router) -> None:
     router.postback("map.loc")(on_spot_location)
     router.postback("map.noentry")(on_no_entry)
     router.location()(on_location)
-    router.help_item(N_("マップ"), N_("マップ"), list(Role.ALL), order=30)
+    router.help_item(N_("マップ"), N_("マップ"), list(Role), order=30)
     router.help_item(N_("島のルール"), N_("島のルール"), [Role.TOURIST, Role.UNKNOWN], order=35)

@@ -156,5 +156,5 @@ def register(router: Router) -> None:
     router.postback("set.delete")(on_delete)
     router.postback("set.delete_confirm")(on_delete_confirm)
     router.postback("set.delete_cancel")(on_delete_cancel)
-    router.help_item(N_("設定"), N_("設定"), list(Role.ALL), order=90)
+    router.help_item(N_("設定"), N_("設定"), list(Role), order=90)
     router.help_item(N_("家族コード"), N_("家族コード"), [Role.ISLANDER], order=80)

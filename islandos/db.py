@@ -10,13 +10,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from enum import IntEnum, StrEnum
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 
 import psycopg
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from islandos.settings import INSTANCE_DIR
@@ -50,6 +52,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def vocabulary(values: type[StrEnum], name: str, length: int = 16) -> Enum:
+    """A fixed vocabulary (`values`) kept as plain strings, with a CHECK constraint.
+
+    The column is a VARCHAR holding the members' values; the constraint, named
+    ck_<table>_<name>, makes the database refuse any other value. A string that is no member
+    is refused before it reaches the database, and rows load back as members.
+    """
+    return Enum(values, name=name, length=length, native_enum=False, create_constraint=True,
+                values_callable=lambda members: [member.value for member in members],
+                validate_strings=True)
+
+
+IntVocabularyT = TypeVar("IntVocabularyT", bound=IntEnum)
+
+
+class IntVocabulary(TypeDecorator[IntVocabularyT]):
+    """A fixed vocabulary of numbers kept as an INTEGER (its order means something, so it is
+    no string); rows load back as members. The table declares the CHECK constraint."""
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, values: type[IntVocabularyT]) -> None:
+        super().__init__()
+        self.values = values
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(self.values(value))
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> IntVocabularyT | None:
+        return None if value is None else self.values(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
@@ -80,6 +115,23 @@ def _reopen_after(context: ExceptionContext) -> None:
     (BEGIN IMMEDIATE runs on the driver: its listener drops its own connection.)"""
     if _sticks(context.original_exception):
         context.is_disconnect = True
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _vocabulary_members(mapper: Mapper[Any], class_: type[Any]) -> None:
+    """A vocabulary attribute holds a member from the moment it is set, constructors included:
+    a plain string (or number) becomes its member, anything else fails there (ValueError)."""
+    for prop in mapper.column_attrs:
+        column_type = prop.columns[0].type
+        values: Callable[[Any], Any] | None = (
+            column_type.enum_class if isinstance(column_type, Enum)
+            else column_type.values if isinstance(column_type, IntVocabulary) else None)
+        if values is not None:
+            event.listen(prop.class_attribute, "set", partial(_member, values), retval=True)
+
+
+def _member(values: Callable[[Any], Any], _target: Any, value: Any, *_: Any) -> Any:
+    return None if value is None else values(value)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -37,7 +37,7 @@ class NavItem:
 
     label: str  # msgid, translated when shown
     endpoint: str
-    min_role: str = AdminRole.VIEWER
+    min_role: AdminRole = AdminRole.VIEWER
     order: int = 50
 
 

@@ -21,8 +21,9 @@ def group() -> None:
 
 @group.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(AdminRole.ALL), default=AdminRole.ADMIN,
-              show_default=True, help="admin: everything; editor: content; viewer: read only.")
+@click.option("--role", type=click.Choice([role.value for role in AdminRole]),
+              default=AdminRole.ADMIN.value, show_default=True,
+              help="admin: everything; editor: content; viewer: read only.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create(name: str, role: str, password_stdin: bool) -> None:

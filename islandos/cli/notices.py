@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from islandos.clock import TOKYO
 from islandos.extensions import islandos_state
 from islandos.i18n import gettext
-from islandos.models.notices import AudienceKind, NoticePriority
+from islandos.models.notices import AudienceKind, NoticePriority, NoticeStatus
 from islandos.services.notices.drafts import NoticeError, NoticeInput, resolve_districts
 from islandos.services.notices.sending import create_and_submit
 
@@ -41,7 +41,8 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--body", required=True)
 @click.option("--title-en", default=None)
 @click.option("--body-en", default=None)
-@click.option("--priority", type=click.Choice(NoticePriority.ALL), default=NoticePriority.NORMAL)
+@click.option("--priority", type=click.Choice([priority.value for priority in NoticePriority]),
+              default=NoticePriority.NORMAL.value)
 @click.option("--at", "at", default=None, help="send at this ISO time (Japan time if no offset)")
 @click.option("--not-after", default=None, help="do not send after this ISO time")
 @click.option("--tourist-days", type=int, default=None,
@@ -72,7 +73,7 @@ def send(audience: str, title: str, body: str, title_en: str | None, body_en: st
         for field, msgid in errors.items():
             click.echo(f"error: {field}: {gettext('en', msgid)}", err=True)
         raise SystemExit(1) from exc
-    if status == "scheduled":
+    if status == NoticeStatus.SCHEDULED:
         click.echo(f"notice {notice_id} scheduled")
     else:
         click.echo(f"notice {notice_id} sent to {count} people (the worker delivers it)")

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 
 
-class AdminRole:
+class AdminRole(StrEnum):
     ADMIN = "admin"  # everything, accounts and settings
     EDITOR = "editor"  # content: notices, events, spots
     VIEWER = "viewer"  # read only
-    ALL = (ADMIN, EDITOR, VIEWER)
-    RANK: ClassVar[dict[str, int]] = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
+
+    @property
+    def rank(self) -> int:
+        """A role may do everything a role of a lower rank may."""
+        return ADMIN_ROLE_RANKS[self]
+
+
+ADMIN_ROLE_RANKS = {AdminRole.VIEWER: 1, AdminRole.EDITOR: 2, AdminRole.ADMIN: 3}
 
 
 class AdminUser(Base):
@@ -26,7 +32,7 @@ class AdminUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default=AdminRole.VIEWER)
+    role: Mapped[AdminRole] = mapped_column(vocabulary(AdminRole, "role"), default=AdminRole.VIEWER)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     # The last accepted TOTP time step: a code is never accepted twice.
@@ -43,10 +49,10 @@ class AdminUser(Base):
 
     @property
     def rank(self) -> int:
-        return AdminRole.RANK.get(self.role, 0)
+        return self.role.rank
 
-    def at_least(self, role: str) -> bool:
-        return self.rank >= AdminRole.RANK[role]
+    def at_least(self, role: AdminRole) -> bool:
+        return self.rank >= AdminRole(role).rank  # templates pass plain strings
 
 
 class AdminLineLinkCode(Base):

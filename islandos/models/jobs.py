@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 
 
-class JobStatus:
+class JobStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
@@ -30,7 +31,8 @@ class Job(Base):
     # Scheduling the same thing twice (same key) keeps one job.
     unique_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     run_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    status: Mapped[JobStatus] = mapped_column(vocabulary(JobStatus, "status"),
+                                              default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

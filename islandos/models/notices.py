@@ -4,18 +4,19 @@ ask of the shared core (islandos.models.asking, subject "notice")."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 from islandos.models.asking import AudienceKind
 
 __all__ = ["AudienceKind", "Notice", "NoticeImage", "NoticePriority", "NoticeStatus"]
 
 
-class NoticeStatus:
+class NoticeStatus(StrEnum):
     DRAFT = "draft"
     SCHEDULED = "scheduled"  # waiting for its time (or, for a weekly series, its next weekday)
     SENDING = "sending"
@@ -23,15 +24,17 @@ class NoticeStatus:
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # its not-after time passed before it could go (e.g. no worker ran)
-    ALL = (DRAFT, SCHEDULED, SENDING, SENT, WITHDRAWN, CANCELLED, EXPIRED)
 
 
-class NoticePriority:
+class NoticePriority(StrEnum):
     NORMAL = "normal"
     IMPORTANT = "important"
     EMERGENCY = "emergency"
-    ALL = (NORMAL, IMPORTANT, EMERGENCY)
-    NEEDS_CONFIRMATION = (IMPORTANT, EMERGENCY)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Recipients are asked to confirm they read it (and reminded if they do not)."""
+        return self is not NoticePriority.NORMAL
 
 
 class NoticeImage(Base):
@@ -63,13 +66,15 @@ class Notice(Base):
     body_en: Mapped[str | None] = mapped_column(Text)
     image_id: Mapped[int | None] = mapped_column(
         ForeignKey("notice_images.id", ondelete="SET NULL"))
-    audience_kind: Mapped[str] = mapped_column(String(16))
+    audience_kind: Mapped[AudienceKind] = mapped_column(vocabulary(AudienceKind, "audience_kind"))
     audience_district_ids: Mapped[list[int] | None] = mapped_column(JSON)
     tourist_days: Mapped[int | None]
     # Tourists registered at or after this moment were the audience (sent_at - tourist_days).
     audience_since: Mapped[datetime | None]
-    priority: Mapped[str] = mapped_column(String(16), default=NoticePriority.NORMAL)
-    status: Mapped[str] = mapped_column(String(16), default=NoticeStatus.DRAFT)
+    priority: Mapped[NoticePriority] = mapped_column(vocabulary(NoticePriority, "priority"),
+                                                     default=NoticePriority.NORMAL)
+    status: Mapped[NoticeStatus] = mapped_column(vocabulary(NoticeStatus, "status"),
+                                                 default=NoticeStatus.DRAFT)
     send_at: Mapped[datetime | None]
     repeat_weekdays: Mapped[str | None] = mapped_column(String(7))  # "024" = Mon, Wed, Fri
     repeat_until: Mapped[date | None] = mapped_column(Date)
@@ -93,7 +98,7 @@ class Notice(Base):
 
     @property
     def needs_confirmation(self) -> bool:
-        return self.priority in NoticePriority.NEEDS_CONFIRMATION
+        return self.priority.needs_confirmation
 
     def title_for(self, language: str) -> str:
         return self.title_en if language == "en" and self.title_en and self.body_en else self.title

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, IntVocabulary, vocabulary
 
 
-class Priority:
+class Priority(IntEnum):
+    """Higher goes first."""
+
     NORMAL = 0
     IMPORTANT = 5
     EMERGENCY = 10
 
 
-class OutboxStatus:
+class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     ACCEPTED = "accepted"  # LINE accepted the request; it reports nothing per recipient
@@ -31,6 +34,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index("ix_outbox_messages_due", "status", "priority", "next_attempt_at"),
+        CheckConstraint(f"priority IN ({', '.join(str(int(p)) for p in Priority)})",
+                        name="priority"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,11 +44,12 @@ class OutboxMessage(Base):
     recipient_count: Mapped[int]
     messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
-    priority: Mapped[int] = mapped_column(default=Priority.NORMAL)
+    priority: Mapped[Priority] = mapped_column(IntVocabulary(Priority), default=Priority.NORMAL)
     # Rows with the same order key go out one after another in id order (e.g. one user's pushes).
     order_key: Mapped[str | None] = mapped_column(String(64), index=True)
     not_after: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(vocabulary(OutboxStatus, "status"),
+                                                 default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=now)
     lease_until: Mapped[datetime | None]

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 
 
-class Role:
+class Role(StrEnum):
     UNKNOWN = "unknown"
     ISLANDER = "islander"
     TOURIST = "tourist"
     FAMILY = "family"
-    ALL = (UNKNOWN, ISLANDER, TOURIST, FAMILY)
 
 
-class Status:
+class Status(StrEnum):
     ACTIVE = "active"
     UNFOLLOWED = "unfollowed"
     DELETED = "deleted"
@@ -44,8 +44,9 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[str | None] = mapped_column(String(33), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default=Role.UNKNOWN, index=True)
-    status: Mapped[str] = mapped_column(String(16), default=Status.ACTIVE, index=True)
+    role: Mapped[Role] = mapped_column(vocabulary(Role, "role"), default=Role.UNKNOWN, index=True)
+    status: Mapped[Status] = mapped_column(vocabulary(Status, "status"), default=Status.ACTIVE,
+                                           index=True)
     language: Mapped[str] = mapped_column(String(8), default="ja")
     district_id: Mapped[int | None] = mapped_column(
         ForeignKey("districts.id", ondelete="SET NULL"), index=True

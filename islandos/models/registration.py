@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 from islandos.models.people import District, Person
 
 
@@ -46,7 +47,7 @@ class FamilyCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
-class RequestStatus:
+class RequestStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
@@ -59,7 +60,8 @@ class IslanderRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING, index=True)
+    status: Mapped[RequestStatus] = mapped_column(
+        vocabulary(RequestStatus, "status"), default=RequestStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(80))

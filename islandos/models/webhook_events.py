@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 
 
-class ReplyState:
+class ReplyState(StrEnum):
     NONE = "none"
     PENDING = "pending"
     SENT = "sent"
@@ -30,7 +31,8 @@ class WebhookEvent(Base):
     is_redelivery: Mapped[bool] = mapped_column(default=False)
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=now)
-    reply_state: Mapped[str] = mapped_column(String(16), default=ReplyState.NONE)
+    reply_state: Mapped[ReplyState] = mapped_column(vocabulary(ReplyState, "reply_state"),
+                                                    default=ReplyState.NONE)
     reply_error: Mapped[str | None] = mapped_column(String(300))
     # Set for an event LINE would never send (a field of the wrong type): why, never the value.
     # Such an event is not handled, and its body still gets 200, so LINE does not resend it.

@@ -71,9 +71,11 @@ def _check_password(password: str) -> None:
         raise WeakPassword(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def _check_role(role: str) -> None:
-    if role not in AdminRole.ALL:
-        raise InvalidRole(f"role must be one of {', '.join(AdminRole.ALL)}")
+def _check_role(role: str) -> AdminRole:
+    try:
+        return AdminRole(role)
+    except ValueError:
+        raise InvalidRole(f"role must be one of {', '.join(AdminRole)}") from None
 
 
 def find_admin(session: Session, username: str) -> AdminUser | None:
@@ -87,7 +89,7 @@ def create_admin(session: Session, username: str, password: str, role: str,
     Raises UsernameTaken, InvalidRole, WeakPassword.
     """
     username = username.strip()
-    _check_role(role)
+    role = _check_role(role)
     _check_password(password)
     if not username or len(username) > 64:
         raise AdminAccountError("a username has 1 to 64 characters")
@@ -125,15 +127,15 @@ def set_role(session: Session, admin: AdminUser, role: str, actor: str) -> None:
 
     Raises InvalidRole.
     """
-    _check_role(role)
+    new_role = _check_role(role)
     before = admin.role
-    if before == role:
+    if before == new_role:
         return
-    admin.role = role
+    admin.role = new_role
     session.flush()
     ended = admin_sessions.end_all(session, admin.id, SessionReason.ROLE_CHANGED)
     audit.record(session, actor, "admin.role_changed", f"admin:{admin.id}",
-                 before={"role": before}, after={"role": role}, note=_ended(ended))
+                 before={"role": before}, after={"role": new_role}, note=_ended(ended))
 
 
 def set_disabled(session: Session, admin: AdminUser, disabled: bool, actor: str) -> None:

@@ -284,7 +284,7 @@ def _change(session: Session, person: Person, action: str, actor: str,
     return person
 
 
-def _set_role(session: Session, person: Person, role: str, actor: str) -> Person:
+def _set_role(session: Session, person: Person, role: Role, actor: str) -> Person:
     registered_at = person.registered_at or (now() if role != Role.UNKNOWN else None)
     return _change(session, person, "person.role_changed", actor, role=role,
                    registered_at=registered_at)
@@ -300,12 +300,14 @@ def _person(session: Session, person_id: int) -> Person:
 def change_role(session: Session, person_id: int, role: str, actor: str) -> Person:
     """Change a person's role, keeping the same record (flushes, audits before/after,
     schedules the rich-menu link). Raises PersonNotFound or UnknownRole."""
-    if role not in Role.ALL:
-        raise UnknownRole()
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise UnknownRole() from None
     person = _person(session, person_id)
-    if person.role == role:
+    if person.role == new_role:
         return person
-    return _set_role(session, person, role, actor)
+    return _set_role(session, person, new_role, actor)
 
 
 def change_district(

@@ -1,7 +1,7 @@
 """asking: the shared ask/answer core; notice_deliveries move into it
 
 Revision ID: 0007_asking
-Revises: 0005_leases
+Revises: 0006_vocabulary
 
 Every notice with deliveries gets an ask (subject "notice", its id); each delivery becomes a
 recipient with the same id, and each confirmation an answer with the one option
@@ -18,7 +18,7 @@ from alembic import op
 import islandos.db
 
 revision: str = "0007_asking"
-down_revision: str | None = "0005_leases"
+down_revision: str | None = "0006_vocabulary"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, case, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from islandos.models.asking import AnonymousAnswer, Answer, AnswerStatus, Ask, AskRecipient
@@ -97,7 +97,9 @@ def tally_statement(ask_id: int) -> Any:
     answered = case((AskRecipient.answered.is_(True), 1), else_=0)
     asked = (
         select(AskRecipient.district_id.label("district_id"), literal("asked").label("part"),
-               OutboxMessage.status.label("status"), null().cast(Integer).label("choices"),
+               # Plain strings: the union mixes delivery and answer statuses in one column.
+               type_coerce(OutboxMessage.status, String).label("status"),
+               null().cast(Integer).label("choices"),
                func.count().label("count"), func.sum(answered).label("answered"),
                literal(0).label("people"))
         .select_from(AskRecipient)
@@ -105,13 +107,15 @@ def tally_statement(ask_id: int) -> Any:
         .where(AskRecipient.ask_id == ask_id)
         .group_by(AskRecipient.district_id, OutboxMessage.status))
     answers = (
-        select(Answer.district_id, literal("answers"), Answer.status, Answer.choices,
+        select(Answer.district_id, literal("answers"), type_coerce(Answer.status, String),
+               Answer.choices,
                func.count(), literal(0), func.sum(1 + Answer.guests))
         .where(Answer.ask_id == ask_id)
         .group_by(Answer.district_id, Answer.status, Answer.choices))
     unfollowed = select(Person.id).where(Person.unfollowed_at.is_not(None))
     left_out = (
-        select(AskRecipient.district_id, literal("left_out"), OutboxMessage.status,
+        select(AskRecipient.district_id, literal("left_out"),
+               type_coerce(OutboxMessage.status, String),
                null().cast(Integer), func.count(), literal(0), literal(0))
         .select_from(AskRecipient)
         .join(OutboxMessage, OutboxMessage.id == AskRecipient.outbox_id)

@@ -89,7 +89,7 @@ def validate(session: Session, data: NoticeInput, moment: datetime) -> dict[str,
         errors["audience"] = "集落を選んでください（登録されていない集落があります）。"
     if data.tourist_days is not None and not 1 <= data.tourist_days <= 365:
         errors["tourist_days"] = "日数は1〜365で入力してください。"
-    if data.priority not in NoticePriority.ALL:
+    if data.priority not in tuple(NoticePriority):
         errors["priority"] = "重要度を選んでください。"
     if data.send_at is not None and data.send_at < moment - timedelta(minutes=1):
         errors["send_at"] = "送信日時が過去です。"
@@ -136,12 +136,13 @@ def save_draft(session: Session, data: NoticeInput, actor: str,
         raise NoticeError("下書きだけが編集できます。")
     notice.title, notice.body_ja = data.title, data.body_ja
     notice.title_en, notice.body_en = data.title_en, data.body_en
-    notice.audience_kind = data.audience_kind
+    notice.audience_kind = AudienceKind(data.audience_kind)
     notice.audience_district_ids = (sorted(data.district_ids)
                                     if data.audience_kind == AudienceKind.DISTRICTS else None)
     notice.tourist_days = (data.tourist_days or aud.DEFAULT_TOURIST_DAYS
                            if data.audience_kind == AudienceKind.TOURISTS else None)
-    notice.priority, notice.send_at, notice.not_after = data.priority, data.send_at, data.not_after
+    notice.priority = NoticePriority(data.priority)
+    notice.send_at, notice.not_after = data.send_at, data.not_after
     notice.repeat_weekdays, notice.repeat_until = data.repeat_weekdays, data.repeat_until
     notice.reminder_hours, notice.image_id = data.reminder_hours, data.image_id
     session.flush()

@@ -116,7 +116,7 @@ def delivery_report(session: Session, notice: Notice, language: str) -> Delivery
         return DeliveryReport()
     tally = tallies.tally(session, ask, language)
     people = (tallies.not_answered(session, ask, language, NOT_YET_NAMES)
-              if notice.priority in NoticePriority.NEEDS_CONFIRMATION else [])
+              if notice.needs_confirmation else [])
     return DeliveryReport([DistrictLine.of(line) for line in tally.lines], people,
                           DistrictLine.of(tally.total))
 

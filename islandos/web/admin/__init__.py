@@ -215,11 +215,11 @@ def login_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def role_required(*roles: str) -> Callable[[F], F]:
+def role_required(*roles: AdminRole) -> Callable[[F], F]:
     """Signed in with at least the lowest of `roles` (admin > editor > viewer); else 403."""
-    if not roles or any(role not in AdminRole.RANK for role in roles):
-        raise ValueError(f"role_required needs roles among {AdminRole.ALL}")
-    minimum = min(roles, key=lambda role: AdminRole.RANK[role])
+    if not roles:
+        raise ValueError("role_required needs at least one role")
+    minimum = min(roles, key=lambda role: role.rank)
 
     def decorate(view: F) -> F:
         @login_required

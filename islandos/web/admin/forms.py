@@ -66,13 +66,13 @@ class ButtonForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     username = StringField(validators=[DataRequired(REQUIRED), Length(max=64)])
-    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole.ALL])
+    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole])
     password = PasswordField(validators=[DataRequired(REQUIRED), Length(
         min=10, max=200, message=lazy("10文字以上にしてください。"))])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole.ALL])
+    role = SelectField(choices=[SelectChoice(role, role) for role in AdminRole])
 
 
 class PersonRoleForm(FlaskForm):

@@ -96,7 +96,7 @@ def _people_query(args: Any) -> Select[Person]:
         if q.isdigit():
             conditions.append(Person.id == int(q))
         query = query.where(or_(*conditions))
-    if args.get("role") in Role.ALL:
+    if args.get("role") in ROLE_LABELS:
         query = query.where(Person.role == args["role"])
     if args.get("status") in STATUS_LABELS:
         query = query.where(Person.status == args["status"])
@@ -144,7 +144,7 @@ def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseRet
         panels = [panel for loader in islandos_state(current_app).registry.person_panels
                   if (panel := loader(session, person))]
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
-        role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role.ALL]
+        role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role]
         district_form = forms.get("district_form") or PersonDistrictForm(
             district_id=person.district_id or 0)
         district_form.district_id.choices = _district_choices(session, _("なし"))
@@ -166,7 +166,7 @@ def person(person_id: int) -> ResponseReturnValue:
 @role_required(PEOPLE_EDITOR)
 def person_role(person_id: int) -> ResponseReturnValue:
     form = PersonRoleForm()
-    form.role.choices = [SelectChoice(r, r) for r in Role.ALL]
+    form.role.choices = [SelectChoice(r, r) for r in Role]
     if not form.validate_on_submit():
         return _person_page(person_id, 400, role_form=form)
     try:
