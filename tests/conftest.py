@@ -28,7 +28,12 @@ from islandos.extensions import IslandState, islandos_state
 from islandos.line.worker import Worker
 from tests.fakes.line_api import FakeLineApi
 from tests.support.clock import AT_HELP, MOVED_CLOCK, OFFSET_HELP, MovedClock, real_now
-from tests.support.databases import postgres_schema, sqlite_url, wants_postgres_suite
+from tests.support.databases import (
+    postgres_schema,
+    sqlite_url,
+    wants_postgres_suite,
+    xdist_worker,
+)
 from tests.support.webhook import body_of, sign
 
 CHANNEL_SECRET = "test-channel-secret"
@@ -67,7 +72,7 @@ def database_url() -> Iterator[str]:
         with postgres_schema() as url:
             yield url
     else:
-        with tempfile.TemporaryDirectory(prefix="islandos-") as directory:
+        with tempfile.TemporaryDirectory(prefix=f"islandos-{xdist_worker()}") as directory:
             yield sqlite_url(Path(directory))
 
 
