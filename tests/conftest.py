@@ -1,4 +1,10 @@
-"""Fixtures: a database per run (SQLite, or PostgreSQL), the app, a fake LINE API, the clock."""
+"""Fixtures: a database per run (SQLite, or PostgreSQL), the app, a fake LINE API, the clock.
+
+The clock: a test that needs a fixed time asks for `frozen_clock` (2026-11-25 09:00 in Tokyo);
+it is set before every other fixture of that test, so the data those fixtures make is dated
+in the frozen time too. `--clock-offset=365d` and `--clock-at=2027-06-01T15:30:00Z` move
+Python's own clock for every test (tests/support/clock.py): the suite must pass under both.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -21,11 +28,42 @@ from islandos.db import Base, Database
 from islandos.extensions import IslandState, islandos_state
 from islandos.line.worker import Worker
 from tests.fakes.line_api import FakeLineApi
-from tests.support.databases import postgres_schema, sqlite_url, wants_postgres_suite
+from tests.support.clock import AT_HELP, MOVED_CLOCK, OFFSET_HELP, MovedClock, real_now
+from tests.support.databases import (
+    postgres_schema,
+    sqlite_url,
+    wants_postgres_suite,
+    xdist_worker,
+)
 from tests.support.webhook import body_of, sign
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("islandos", "IslandOS")
+    group.addoption("--clock-offset", metavar="365d", default=None, help=OFFSET_HELP)
+    group.addoption("--clock-at", metavar="ISO-TIME", default=None, help=AT_HELP)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[MOVED_CLOCK] = MovedClock.from_config(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moved = config.stash[MOVED_CLOCK]
+    return moved.describe() if moved.moved else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Setup, call and teardown of each test inside the moved clock, when an option asks."""
+    moved = item.config.stash[MOVED_CLOCK]
+    if not moved.moved:
+        return (yield)
+    with time_machine.travel(moved.start(real_now()), tick=True):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +73,7 @@ def database_url() -> Iterator[str]:
         with postgres_schema() as url:
             yield url
     else:
-        with tempfile.TemporaryDirectory(prefix="islandos-") as directory:
+        with tempfile.TemporaryDirectory(prefix=f"islandos-{xdist_worker()}") as directory:
             yield sqlite_url(Path(directory))
 
 
@@ -70,9 +108,23 @@ def fake_line(fake_line_server: FakeLineApi) -> FakeLineApi:
     return fake_line_server
 
 
+@pytest.fixture(autouse=True)
+def _clock_first(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Freeze the clock before any other fixture of a test that asks for `frozen_clock`, so
+    fixtures listed before it (an island, an account) are not dated with the real time; and
+    let the clock run again after every test, whatever the test did to it."""
+    if "frozen_clock" in request.fixturenames:
+        request.getfixturevalue("frozen_clock")
+    yield
+    clock.set_now(None)
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[Callable[..., datetime]]:
-    """Freeze the clock (2026-11-25 09:00 JST by default); call it to move the time."""
+    """Freeze the clock (2026-11-25 09:00 JST by default); call it to move the time.
+
+    `frozen_clock(moment)` sets it, `frozen_clock(hours=2)` moves it on; both return the new
+    time. Every fixture of the test sees the frozen time (see `_clock_first`)."""
     clock.set_now(datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
 
     def move(moment: datetime | None = None, **delta: float) -> datetime:

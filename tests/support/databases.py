@@ -1,4 +1,7 @@
-"""Test databases: a SQLite file, or a PostgreSQL schema of its own per run."""
+"""Test databases: a SQLite file, or a PostgreSQL schema of its own per run.
+
+Under pytest-xdist each worker is a run of its own: its own temporary SQLite file, its own
+PostgreSQL schema (named after the worker, e.g. islandos_test_gw1_…), so workers never meet."""
 
 from __future__ import annotations
 
@@ -29,6 +32,12 @@ def wants_postgres_suite() -> bool:
     return os.environ.get("ISLANDOS_TEST_DATABASE", "sqlite") == "postgres"
 
 
+def xdist_worker() -> str:
+    """'gw0_' … under pytest-xdist (PYTEST_XDIST_WORKER), '' in a plain run."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{worker}_" if worker.isalnum() else ""
+
+
 def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'islandos-test.sqlite3'}"
 
@@ -46,7 +55,7 @@ def postgres_schema() -> Iterator[str]:
         if in_ci():
             pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
         pytest.skip("PostgreSQL is not reachable here (it is required in CI)")
-    schema = f"islandos_test_{uuid.uuid4().hex[:12]}"
+    schema = f"islandos_test_{xdist_worker()}{uuid.uuid4().hex[:12]}"
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
