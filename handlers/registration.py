@@ -29,14 +29,8 @@ WELCOME = N_("島OSへようこそ。島のお知らせや行事を、このLINE
 CHOOSE_LANGUAGE = N_("ことばを選んでください。")
 
 
-def _person(context: Context) -> Person:
-    assert context.person is not None, "registration handlers run in one-to-one chats"
-    return context.person
-
-
 def _cancel_item(context: Context) -> dict[str, Any]:
-    return messages.postback_action(context._("やめる"), postback_data("reg.cancel"),
-                                    context._("やめる"))
+    return context.button(N_("やめる"), "reg.cancel")
 
 
 def _dialog(person: Person, state: str | None, **data: Any) -> None:
@@ -45,7 +39,7 @@ def _dialog(person: Person, state: str | None, **data: Any) -> None:
 
 
 def waiting_for_approval(context: Context) -> bool:
-    return reg.has_pending_request(context.session, _person(context).id)
+    return reg.has_pending_request(context.session, context.require_person().id)
 
 
 # Messages ---------------------------------------------------------------------------------
@@ -114,7 +108,7 @@ def _error(context: Context, error: reg.RegistrationError,
 
 
 def on_follow(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     mark_followed(context.session, person)
     if person.role != Role.UNKNOWN:
         schedule_menu_link(context.session, person)
@@ -136,7 +130,7 @@ def on_unfollow(context: Context) -> Sequence[Message]:
 
 
 def on_language(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     language = context.event.postback.get("lang") if context.event.postback else None
     if language not in LANGUAGES:
         return [language_choice()]
@@ -147,7 +141,7 @@ def on_language(context: Context) -> Sequence[Message]:
 
 
 def on_register(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
     if waiting_for_approval(context):
@@ -156,7 +150,7 @@ def on_register(context: Context) -> Sequence[Message]:
 
 
 def on_role(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     role = context.event.postback.get("role") if context.event.postback else None
     _ = context._
     if role == Role.TOURIST:
@@ -188,7 +182,7 @@ def on_role(context: Context) -> Sequence[Message]:
 
 
 def on_cancel(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     person.dialog_state = person.dialog_data = None
     return [messages.text(context._("登録をやめました。「登録」と送ると、いつでも始められます。"))]
 
@@ -202,7 +196,7 @@ def _approval_item(context: Context) -> dict[str, Any]:
 
 
 def on_invite_code(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         code = reg.check_invite_code(context.session, person, context.event.text or "")
     except reg.RegistrationError as error:
@@ -214,7 +208,7 @@ def on_invite_code(context: Context) -> Sequence[Message]:
 
 
 def on_family_code(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         link_family(context.session, person, context.event.text or "", context.actor)
     except reg.RegistrationError as error:
@@ -225,7 +219,7 @@ def on_family_code(context: Context) -> Sequence[Message]:
 
 
 def on_approval(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
     if waiting_for_approval(context):
@@ -238,13 +232,13 @@ def on_approval(context: Context) -> Sequence[Message]:
 
 
 def _restart(context: Context) -> list[Message]:
-    _person(context).dialog_state = _person(context).dialog_data = None
+    context.require_person().dialog_state = context.require_person().dialog_data = None
     return [messages.text(context._("途中で止まっていたので、はじめからお願いします。")),
             role_question(context)]
 
 
 def on_consent(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if (person.dialog_data or {}).get("path") not in ("invite", "approval"):
         return _restart(context)
     _dialog(person, NAME, consented=True)
@@ -253,7 +247,7 @@ def on_consent(context: Context) -> Sequence[Message]:
 
 
 def on_name(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         name = reg.clean_name(context.event.text or "")
     except reg.RegistrationError as error:
@@ -270,12 +264,12 @@ def on_phone(context: Context) -> Sequence[Message]:
         phone = reg.clean_phone(context.event.text or "")
     except reg.RegistrationError as error:
         return _error(context, error)
-    _dialog(_person(context), None, phone=phone)
+    _dialog(context.require_person(), None, phone=phone)
     return _after_phone(context)
 
 
 def on_no_phone(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.dialog_state != PHONE:
         return _restart(context)
     _dialog(person, None, phone=None)
@@ -283,7 +277,7 @@ def on_no_phone(context: Context) -> Sequence[Message]:
 
 
 def _after_phone(context: Context) -> list[Message]:
-    person = _person(context)
+    person = context.require_person()
     data = person.dialog_data or {}
     if data.get("district_id") or not reg.districts(context.session):
         return _finish(context, data.get("district_id"))
@@ -296,7 +290,7 @@ def _district_question(context: Context) -> Message:
 
 
 def on_district(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.dialog_state != DISTRICT or context.event.postback is None:
         return _restart(context)
     return _finish(context, context.event.postback.int("id"))
@@ -308,7 +302,7 @@ def on_district_text(context: Context) -> Sequence[Message]:
 
 
 def _finish(context: Context, district_id: int | None) -> list[Message]:
-    person = _person(context)
+    person = context.require_person()
     data = dict(person.dialog_data or {})
     if not data.get("consented") or not data.get("name"):
         return _restart(context)
