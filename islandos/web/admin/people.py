@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -29,6 +29,7 @@ from islandos.services.registration_codes import (
     RequestNotFound,
 )
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
+from islandos.web.admin.changes import apply_change
 from islandos.web.admin.forms import (
     ButtonForm,
     DeleteForm,
@@ -169,16 +170,12 @@ def person_role(person_id: int) -> ResponseReturnValue:
     form.role.choices = [SelectChoice(r, r) for r in Role.ALL]
     if not form.validate_on_submit():
         return _person_page(person_id, 400, role_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.change_role(session, person_id, form.role.data or "", admin_actor())
-    except PersonNotFound:
-        abort(404)
-    except RegistrationError as error:
-        flash(error.text(current_language()), "error")
-        return redirect(url_for("people.person", person_id=person_id))
-    flash(_("役割を変更しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.change_role(session, person_id, form.role.data or "", admin_actor())
+        return _("役割を変更しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,), refused=(RegistrationError,))
 
 
 @bp.post("/people/<int:person_id>/district")
@@ -189,17 +186,13 @@ def person_district(person_id: int) -> ResponseReturnValue:
         form.district_id.choices = _district_choices(session, "-")
     if not form.validate_on_submit():
         return _person_page(person_id, 400, district_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.change_district(session, person_id, form.district_id.data or None,
-                                         admin_actor())
-    except PersonNotFound:
-        abort(404)
-    except RegistrationError as error:
-        flash(error.text(current_language()), "error")
-        return redirect(url_for("people.person", person_id=person_id))
-    flash(_("集落を変更しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.change_district(session, person_id, form.district_id.data or None,
+                                     admin_actor())
+        return _("集落を変更しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,), refused=(RegistrationError,))
 
 
 @bp.post("/people/<int:person_id>/delete")
@@ -208,14 +201,13 @@ def person_delete(person_id: int) -> ResponseReturnValue:
     form = DeleteForm()
     if not form.validate_on_submit():
         return _person_page(person_id, 400, delete_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.delete_personal_data(
-                session, person_id, admin_actor(), islandos_state(current_app).registry.erasers)
-    except PersonNotFound:
-        abort(404)
-    flash(_("個人データを削除しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.delete_personal_data(
+            session, person_id, admin_actor(), islandos_state(current_app).registry.erasers)
+        return _("個人データを削除しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,))
 
 
 # Islander requests -----------------------------------------------------------------
@@ -235,18 +227,13 @@ def requests() -> ResponseReturnValue:
 def approve(request_id: int) -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            person = registration.approve_islander(session, request_id, admin_actor())
-            name = person.full_name or f"#{person.id}"
-    except RequestNotFound:
-        abort(404)
-    except RequestAlreadyDecided:
-        flash(_("この申請はすでに処理されています。"), "error")
-    else:
-        flash(_("%(name)sさんを島民として承認しました。LINEでお知らせします。", name=name),
-              "success")
-    return redirect(url_for("people.requests"))
+
+    def change(session: Session) -> str:
+        person = registration.approve_islander(session, request_id, admin_actor())
+        return _("%(name)sさんを島民として承認しました。LINEでお知らせします。",
+                 name=person.full_name or f"#{person.id}")
+    return apply_change(change, url_for("people.requests"),
+                        not_found=(RequestNotFound,), refused=(RequestAlreadyDecided,))
 
 
 @bp.post("/requests/<int:request_id>/refuse")
@@ -255,17 +242,13 @@ def refuse(request_id: int) -> ResponseReturnValue:
     form = RefuseForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.refuse_islander(session, request_id, admin_actor(),
-                                    reason=(form.reason.data or "").strip() or None)
-    except RequestNotFound:
-        abort(404)
-    except RequestAlreadyDecided:
-        flash(_("この申請はすでに処理されています。"), "error")
-    else:
-        flash(_("申請をお断りしました。LINEでお知らせします。"), "success")
-    return redirect(url_for("people.requests"))
+
+    def change(session: Session) -> str:
+        registration.refuse_islander(session, request_id, admin_actor(),
+                                     reason=(form.reason.data or "").strip() or None)
+        return _("申請をお断りしました。LINEでお知らせします。")
+    return apply_change(change, url_for("people.requests"),
+                        not_found=(RequestNotFound,), refused=(RequestAlreadyDecided,))
 
 
 # Invite codes ----------------------------------------------------------------------
