@@ -5,23 +5,20 @@ Changes go through islandos.services.registration, which audits them and tells t
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.models.admin import AdminRole
-from islandos.models.people import District, FamilyLink, Person, Role, Status
-from islandos.models.registration import IslanderRequest, RequestStatus
+from islandos.models.people import Person, Role, Status
 from islandos.services import registration
+from islandos.services.people import PeopleSearch, family_links_of, requests_of, search_people
 from islandos.services.registration_codes import (
     PersonNotFound,
     RegistrationError,
@@ -40,7 +37,6 @@ from islandos.web.admin.forms import (
 )
 from islandos.web.locale import _, current_language
 
-PAGE_SIZE = 50
 # Who may change people (approve, refuse, invite, role, district, delete): the office admins.
 PEOPLE_EDITOR = AdminRole.ADMIN
 
@@ -52,72 +48,22 @@ STATUS_LABELS = {Status.ACTIVE: "友だち", Status.UNFOLLOWED: "ブロック中
                  Status.DELETED: "削除済み"}
 
 
-@dataclass(frozen=True)
-class Page:
-    number: int
-    total: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.size), 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(IslanderRequest).where(
-        IslanderRequest.status == RequestStatus.PENDING)) or 0
-
-
-def _districts(session: Session) -> list[District]:
-    return list(session.scalars(select(District).order_by(District.sort_order, District.id)))
-
-
 def _district_choices(session: Session, none_label: str) -> list[SelectChoice]:
     language = current_language()
     return [SelectChoice(0, none_label)] + [SelectChoice(d.id, d.name(language))
-                                            for d in _districts(session)]
-
-
-def _people_query(args: Any) -> Select[Person]:
-    query = select(Person)
-    q = (args.get("q") or "").strip()
-    if q:
-        like = f"%{q}%"
-        conditions: list[ColumnElement[bool]] = [
-            Person.full_name.ilike(like), Person.line_user_id.ilike(like),
-            Person.phone.ilike(like)]
-        if q.isdigit():
-            conditions.append(Person.id == int(q))
-        query = query.where(or_(*conditions))
-    if args.get("role") in Role.ALL:
-        query = query.where(Person.role == args["role"])
-    if args.get("status") in STATUS_LABELS:
-        query = query.where(Person.status == args["status"])
-    district = args.get("district", type=int)
-    if district:
-        query = query.where(Person.district_id == district)
-    return query
+                                            for d in registration.districts(session)]
 
 
 @bp.get("/people")
 @login_required
 def people() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    search = PeopleSearch(text=request.args.get("q", ""), role=request.args.get("role"),
+                          status=request.args.get("status"),
+                          district_id=request.args.get("district", type=int))
     with islandos_state(current_app).db.transaction() as session:
-        query = _people_query(request.args)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(session.scalars(query.order_by(Person.id.desc())
-                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        districts = _districts(session)
-    return render_template("admin/people/list.html", people=rows, page=Page(page, total),
+        rows, page = search_people(session, search, request.args.get("page", 1, type=int) or 1)
+        districts = registration.districts(session)
+    return render_template("admin/people/list.html", people=rows, page=page,
                            districts=districts, role_labels=ROLE_LABELS,
                            status_labels=STATUS_LABELS, args=request.args)
 
@@ -132,16 +78,8 @@ def _person_or_404(session: Session, person_id: int) -> Person:
 def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         person = _person_or_404(session, person_id)
-        islander, family = aliased(Person), aliased(Person)
-        links = session.execute(
-            select(FamilyLink, islander, family)
-            .join(islander, islander.id == FamilyLink.islander_person_id)
-            .join(family, family.id == FamilyLink.family_person_id)
-            .where(or_(FamilyLink.islander_person_id == person.id,
-                       FamilyLink.family_person_id == person.id))
-        ).all()
-        requests = list(session.scalars(select(IslanderRequest).where(
-            IslanderRequest.person_id == person.id).order_by(IslanderRequest.id.desc())))
+        links = family_links_of(session, person.id)
+        requests = requests_of(session, person.id)
         panels = [panel for loader in islandos_state(current_app).registry.person_panels
                   if (panel := loader(session, person))]
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
