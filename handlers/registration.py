@@ -58,15 +58,9 @@ def language_choice() -> Message:
 def role_question(context: Context) -> Message:
     _ = context._
     title = _("島民ですか？観光客ですか？家族ですか？")
-    buttons = [
-        messages.postback_action(_("島民です"), postback_data("reg.role", role=Role.ISLANDER),
-                                 _("島民です")),
-        messages.postback_action(_("観光客です"), postback_data("reg.role", role=Role.TOURIST),
-                                 _("観光客です")),
-        messages.postback_action(_("島の外の家族です"),
-                                 postback_data("reg.role", role=Role.FAMILY),
-                                 _("島の外の家族です")),
-    ]
+    buttons = [context.button(N_("島民です"), "reg.role", role=Role.ISLANDER),
+               context.button(N_("観光客です"), "reg.role", role=Role.TOURIST),
+               context.button(N_("島の外の家族です"), "reg.role", role=Role.FAMILY)]
     card = messages.bubble(title, [_("あてはまるものを1つ押してください。")], buttons)
     return messages.flex(title, card)
 
@@ -80,8 +74,7 @@ def consent_card(context: Context) -> Message:
           "ほかの利用者には見せません。"),
         _("「設定」→「データを削除」で、いつでも消せます。"),
     ]
-    buttons = [messages.postback_action(_("同意して進む"), postback_data("reg.consent"),
-                                        _("同意して進む")), _cancel_item(context)]
+    buttons = [context.button(N_("同意して進む"), "reg.consent"), _cancel_item(context)]
     return messages.flex(title, messages.bubble(title, lines, buttons))
 
 
@@ -167,8 +160,7 @@ def on_role(context: Context) -> Sequence[Message]:
         title = _("招待コードを送ってください")
         lines = [_("役場からお渡しした8文字のコードを、このトークに送ってください。"),
                  _("コードがない方は、下のボタンで役場に登録をお願いできます。")]
-        buttons = [messages.postback_action(_("役場にお願いする"), postback_data("reg.approval"),
-                                            _("役場にお願いする"))]
+        buttons = [_approval_item(context)]
         card = messages.flex(title, messages.bubble(title, lines, buttons),
                              [_cancel_item(context)])
         return [card]
@@ -191,8 +183,7 @@ def on_cancel(context: Context) -> Sequence[Message]:
 
 
 def _approval_item(context: Context) -> dict[str, Any]:
-    return messages.postback_action(context._("役場にお願いする"), postback_data("reg.approval"),
-                                    context._("役場にお願いする"))
+    return context.button(N_("役場にお願いする"), "reg.approval")
 
 
 def on_invite_code(context: Context) -> Sequence[Message]:
@@ -253,8 +244,7 @@ def on_name(context: Context) -> Sequence[Message]:
     except reg.RegistrationError as error:
         return _error(context, error)
     _dialog(person, PHONE, name=name)
-    skip = messages.postback_action(context._("電話番号なしで進む"), postback_data("reg.no_phone"),
-                                    context._("電話番号なしで進む"))
+    skip = context.button(N_("電話番号なしで進む"), "reg.no_phone")
     return [messages.text(context._("電話番号を送ってください。なくても大丈夫です。"),
                           [skip, _cancel_item(context)])]
 
