@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from islandos.i18n import N_, format_day
 from islandos.line import messages
-from islandos.line.events import postback_data
 from islandos.line.messages import MAX_CAROUSEL_BUBBLES, Message
 from islandos.line.router import Context, Router
 from islandos.models.people import FamilyLink, Person, Role
@@ -21,19 +20,9 @@ from islandos.services.registration_codes import NotAnIslander, RegistrationErro
 FAMILY_ROLES = (Role.ISLANDER, Role.FAMILY)
 
 
-def _person(context: Context) -> Person:
-    assert context.person is not None, "family settings run in one-to-one chats"
-    return context.person
-
-
-def _button(context: Context, label: str, action: str, **values: str | int) -> dict[str, object]:
-    return messages.postback_action(context._(label), postback_data(action, **values),
-                                    context._(label))
-
-
 def _who(context: Context, number: int, other: Person) -> str:
     """How the other side of a link is shown: never a name or a phone number."""
-    if _person(context).role == Role.ISLANDER:
+    if context.require_person().role == Role.ISLANDER:
         return context._("ご家族 %(number)s", number=number)
     if other.district is not None:
         return context._("%(district)sの方", district=other.district.name(context.language))
@@ -47,21 +36,22 @@ def _since(context: Context, link: FamilyLink) -> str:
 def _find(context: Context) -> tuple[int, FamilyLink, Person] | None:
     """The link named by the postback, numbered as in the list, if it is this person's."""
     link_id = context.event.postback.int("link") if context.event.postback else None
-    for number, (link, other) in enumerate(family_links(context.session, _person(context)), 1):
+    links = family_links(context.session, context.require_person())
+    for number, (link, other) in enumerate(links, 1):
         if link.id == link_id:
             return number, link, other
     return None
 
 
 def on_links(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     _ = context._
     if person.role not in FAMILY_ROLES:
         return [messages.text(_("この機能は、島民の方とそのご家族だけが使えます。"))]
     links = family_links(context.session, person)
     bubbles = [
         messages.bubble(_who(context, number, other), [_since(context, link)],
-                        [_button(context, N_("解除する"), "fam.unlink", link=link.id)])
+                        [context.button(N_("解除する"), "fam.unlink", link=link.id)])
         for number, (link, other) in enumerate(links, 1)
     ]
     if person.role == Role.ISLANDER:
@@ -70,10 +60,10 @@ def on_links(context: Context) -> Sequence[Message]:
             _("家族コードを新しくすると、今のコードはすぐに使えなくなります。"
               "つながっているご家族は、そのままです。")], [
             messages.message_action(_("家族コードを見る"), _("家族コード")),
-            _button(context, N_("家族コードを新しくする"), "fam.renew")]))
+            context.button(N_("家族コードを新しくする"), "fam.renew")]))
     elif not bubbles:
         return [messages.text(_("つながっている島民の方はいません。"), quick_replies=[
-            _button(context, N_("家族を追加する"), "reg.role", role=Role.FAMILY)])]
+            context.button(N_("家族を追加する"), "reg.role", role=Role.FAMILY)])]
     intro = (_("つながっているご家族はいません。") if not links
              else _("つながりを解除したいときは、「解除する」を押してください。"))
     return [messages.text(intro),
@@ -86,22 +76,22 @@ def on_unlink(context: Context) -> Sequence[Message]:
         return [messages.text(FamilyLinkNotFound().text(context.language))]
     number, link, other = found
     _ = context._
-    if _person(context).role == Role.ISLANDER:
+    if context.require_person().role == Role.ISLANDER:
         effect = _("解除すると、このご家族には、あなたへの大切なお知らせが届かなくなります。")
     else:
         effect = _("解除すると、この方への大切なお知らせは、あなたに届かなくなります。")
     title = _("つながりを解除しますか？")
     lines = [_who(context, number, other), _since(context, link), effect,
              _("相手の方には、つながりが1件解除されたことだけをお知らせします。")]
-    buttons = [_button(context, N_("解除する"), "fam.unlink_confirm", link=link.id),
-               _button(context, N_("やめる"), "fam.cancel")]
+    buttons = [context.button(N_("解除する"), "fam.unlink_confirm", link=link.id),
+               context.button(N_("やめる"), "fam.cancel")]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_unlink_confirm(context: Context) -> Sequence[Message]:
     link_id = context.event.postback.int("link") if context.event.postback else None
     try:
-        unlink_family(context.session, _person(context), link_id or 0, context.actor)
+        unlink_family(context.session, context.require_person(), link_id or 0, context.actor)
     except RegistrationError as error:
         return [messages.text(error.text(context.language))]
     return [messages.text(context._("つながりを解除しました。"))]
@@ -109,19 +99,19 @@ def on_unlink_confirm(context: Context) -> Sequence[Message]:
 
 def on_renew(context: Context) -> Sequence[Message]:
     _ = context._
-    if _person(context).role != Role.ISLANDER:
+    if context.require_person().role != Role.ISLANDER:
         return [messages.text(NotAnIslander().text(context.language))]
     title = _("家族コードを新しくしますか？")
     lines = [_("今の家族コードは、すぐに使えなくなります。"),
              _("すでにつながっているご家族は、そのままです。")]
-    buttons = [_button(context, N_("新しくする"), "fam.renew_confirm"),
-               _button(context, N_("やめる"), "fam.cancel")]
+    buttons = [context.button(N_("新しくする"), "fam.renew_confirm"),
+               context.button(N_("やめる"), "fam.cancel")]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_renew_confirm(context: Context) -> Sequence[Message]:
     try:
-        code = renew_family_code(context.session, _person(context), context.actor)
+        code = renew_family_code(context.session, context.require_person(), context.actor)
     except RegistrationError as error:
         return [messages.text(error.text(context.language))]
     return [messages.text(context._("家族コードを新しくしました。前のコードは、もう使えません。"

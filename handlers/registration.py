@@ -29,14 +29,8 @@ WELCOME = N_("島OSへようこそ。島のお知らせや行事を、このLINE
 CHOOSE_LANGUAGE = N_("ことばを選んでください。")
 
 
-def _person(context: Context) -> Person:
-    assert context.person is not None, "registration handlers run in one-to-one chats"
-    return context.person
-
-
 def _cancel_item(context: Context) -> dict[str, Any]:
-    return messages.postback_action(context._("やめる"), postback_data("reg.cancel"),
-                                    context._("やめる"))
+    return context.button(N_("やめる"), "reg.cancel")
 
 
 def _dialog(person: Person, state: str | None, **data: Any) -> None:
@@ -45,7 +39,7 @@ def _dialog(person: Person, state: str | None, **data: Any) -> None:
 
 
 def waiting_for_approval(context: Context) -> bool:
-    return reg.has_pending_request(context.session, _person(context).id)
+    return reg.has_pending_request(context.session, context.require_person().id)
 
 
 # Messages ---------------------------------------------------------------------------------
@@ -64,15 +58,9 @@ def language_choice() -> Message:
 def role_question(context: Context) -> Message:
     _ = context._
     title = _("島民ですか？観光客ですか？家族ですか？")
-    buttons = [
-        messages.postback_action(_("島民です"), postback_data("reg.role", role=Role.ISLANDER),
-                                 _("島民です")),
-        messages.postback_action(_("観光客です"), postback_data("reg.role", role=Role.TOURIST),
-                                 _("観光客です")),
-        messages.postback_action(_("島の外の家族です"),
-                                 postback_data("reg.role", role=Role.FAMILY),
-                                 _("島の外の家族です")),
-    ]
+    buttons = [context.button(N_("島民です"), "reg.role", role=Role.ISLANDER),
+               context.button(N_("観光客です"), "reg.role", role=Role.TOURIST),
+               context.button(N_("島の外の家族です"), "reg.role", role=Role.FAMILY)]
     card = messages.bubble(title, [_("あてはまるものを1つ押してください。")], buttons)
     return messages.flex(title, card)
 
@@ -86,8 +74,7 @@ def consent_card(context: Context) -> Message:
           "ほかの利用者には見せません。"),
         _("「設定」→「データを削除」で、いつでも消せます。"),
     ]
-    buttons = [messages.postback_action(_("同意して進む"), postback_data("reg.consent"),
-                                        _("同意して進む")), _cancel_item(context)]
+    buttons = [context.button(N_("同意して進む"), "reg.consent"), _cancel_item(context)]
     return messages.flex(title, messages.bubble(title, lines, buttons))
 
 
@@ -114,7 +101,7 @@ def _error(context: Context, error: reg.RegistrationError,
 
 
 def on_follow(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     mark_followed(context.session, person)
     if person.role != Role.UNKNOWN:
         schedule_menu_link(context.session, person)
@@ -136,7 +123,7 @@ def on_unfollow(context: Context) -> Sequence[Message]:
 
 
 def on_language(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     language = context.event.postback.get("lang") if context.event.postback else None
     if language not in LANGUAGES:
         return [language_choice()]
@@ -147,7 +134,7 @@ def on_language(context: Context) -> Sequence[Message]:
 
 
 def on_register(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
     if waiting_for_approval(context):
@@ -156,7 +143,7 @@ def on_register(context: Context) -> Sequence[Message]:
 
 
 def on_role(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     role = context.event.postback.get("role") if context.event.postback else None
     _ = context._
     if role == Role.TOURIST:
@@ -173,8 +160,7 @@ def on_role(context: Context) -> Sequence[Message]:
         title = _("招待コードを送ってください")
         lines = [_("役場からお渡しした8文字のコードを、このトークに送ってください。"),
                  _("コードがない方は、下のボタンで役場に登録をお願いできます。")]
-        buttons = [messages.postback_action(_("役場にお願いする"), postback_data("reg.approval"),
-                                            _("役場にお願いする"))]
+        buttons = [_approval_item(context)]
         card = messages.flex(title, messages.bubble(title, lines, buttons),
                              [_cancel_item(context)])
         return [card]
@@ -188,7 +174,7 @@ def on_role(context: Context) -> Sequence[Message]:
 
 
 def on_cancel(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     person.dialog_state = person.dialog_data = None
     return [messages.text(context._("登録をやめました。「登録」と送ると、いつでも始められます。"))]
 
@@ -197,12 +183,11 @@ def on_cancel(context: Context) -> Sequence[Message]:
 
 
 def _approval_item(context: Context) -> dict[str, Any]:
-    return messages.postback_action(context._("役場にお願いする"), postback_data("reg.approval"),
-                                    context._("役場にお願いする"))
+    return context.button(N_("役場にお願いする"), "reg.approval")
 
 
 def on_invite_code(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         code = reg.check_invite_code(context.session, person, context.event.text or "")
     except reg.RegistrationError as error:
@@ -214,7 +199,7 @@ def on_invite_code(context: Context) -> Sequence[Message]:
 
 
 def on_family_code(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         link_family(context.session, person, context.event.text or "", context.actor)
     except reg.RegistrationError as error:
@@ -225,7 +210,7 @@ def on_family_code(context: Context) -> Sequence[Message]:
 
 
 def on_approval(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.role == Role.ISLANDER:
         return [messages.text(context._("すでに島民として登録されています。"))]
     if waiting_for_approval(context):
@@ -238,13 +223,13 @@ def on_approval(context: Context) -> Sequence[Message]:
 
 
 def _restart(context: Context) -> list[Message]:
-    _person(context).dialog_state = _person(context).dialog_data = None
+    context.require_person().dialog_state = context.require_person().dialog_data = None
     return [messages.text(context._("途中で止まっていたので、はじめからお願いします。")),
             role_question(context)]
 
 
 def on_consent(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if (person.dialog_data or {}).get("path") not in ("invite", "approval"):
         return _restart(context)
     _dialog(person, NAME, consented=True)
@@ -253,14 +238,13 @@ def on_consent(context: Context) -> Sequence[Message]:
 
 
 def on_name(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         name = reg.clean_name(context.event.text or "")
     except reg.RegistrationError as error:
         return _error(context, error)
     _dialog(person, PHONE, name=name)
-    skip = messages.postback_action(context._("電話番号なしで進む"), postback_data("reg.no_phone"),
-                                    context._("電話番号なしで進む"))
+    skip = context.button(N_("電話番号なしで進む"), "reg.no_phone")
     return [messages.text(context._("電話番号を送ってください。なくても大丈夫です。"),
                           [skip, _cancel_item(context)])]
 
@@ -270,12 +254,12 @@ def on_phone(context: Context) -> Sequence[Message]:
         phone = reg.clean_phone(context.event.text or "")
     except reg.RegistrationError as error:
         return _error(context, error)
-    _dialog(_person(context), None, phone=phone)
+    _dialog(context.require_person(), None, phone=phone)
     return _after_phone(context)
 
 
 def on_no_phone(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.dialog_state != PHONE:
         return _restart(context)
     _dialog(person, None, phone=None)
@@ -283,7 +267,7 @@ def on_no_phone(context: Context) -> Sequence[Message]:
 
 
 def _after_phone(context: Context) -> list[Message]:
-    person = _person(context)
+    person = context.require_person()
     data = person.dialog_data or {}
     if data.get("district_id") or not reg.districts(context.session):
         return _finish(context, data.get("district_id"))
@@ -296,7 +280,7 @@ def _district_question(context: Context) -> Message:
 
 
 def on_district(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.dialog_state != DISTRICT or context.event.postback is None:
         return _restart(context)
     return _finish(context, context.event.postback.id("id"))
@@ -308,7 +292,7 @@ def on_district_text(context: Context) -> Sequence[Message]:
 
 
 def _finish(context: Context, district_id: int | None) -> list[Message]:
-    person = _person(context)
+    person = context.require_person()
     data = dict(person.dialog_data or {})
     if not data.get("consented") or not data.get("name"):
         return _restart(context)

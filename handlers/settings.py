@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from handlers.registration import district_choice, language_choice
 from islandos.i18n import N_, format_datetime
 from islandos.line import messages
-from islandos.line.events import postback_data
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
-from islandos.models.people import Person, Role
+from islandos.models.people import Role
 from islandos.services import registration as reg
 from islandos.services.family import family_code_for, family_count, islanders_of
 from islandos.services.privacy import DELETED_TEXT, delete_personal_data
@@ -20,31 +19,21 @@ ROLE_NAMES = {Role.UNKNOWN: N_("未登録"), Role.ISLANDER: N_("島民"), Role.T
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
-def _person(context: Context) -> Person:
-    assert context.person is not None, "settings run in one-to-one chats"
-    return context.person
-
-
-def _button(context: Context, label: str, action: str, **values: str | int) -> dict[str, object]:
-    return messages.postback_action(context._(label), postback_data(action, **values),
-                                    context._(label))
-
-
 def on_settings(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     _ = context._
-    buttons = [_button(context, N_("ことば / Language"), "set.language")]
+    buttons = [context.button(N_("ことば / Language"), "set.language")]
     if person.role == Role.ISLANDER:
-        buttons.append(_button(context, N_("集落を変える"), "set.district"))
+        buttons.append(context.button(N_("集落を変える"), "set.district"))
         buttons.append(messages.message_action(_("家族コード"), _("家族コード")))
-        buttons.append(_button(context, N_("家族とのつながり"), "fam.links"))
+        buttons.append(context.button(N_("家族とのつながり"), "fam.links"))
     elif person.role == Role.FAMILY:
-        buttons.append(_button(context, N_("家族を追加する"), "reg.role", role=Role.FAMILY))
-        buttons.append(_button(context, N_("家族とのつながり"), "fam.links"))
+        buttons.append(context.button(N_("家族を追加する"), "reg.role", role=Role.FAMILY))
+        buttons.append(context.button(N_("家族とのつながり"), "fam.links"))
     else:
         buttons.append(messages.message_action(_("島民・家族の登録"), _("登録")))
-    buttons.append(_button(context, N_("登録内容を見る"), "set.show"))
-    buttons.append(_button(context, N_("データを削除"), "set.delete"))
+    buttons.append(context.button(N_("登録内容を見る"), "set.show"))
+    buttons.append(context.button(N_("データを削除"), "set.delete"))
     title = _("設定")
     return [messages.flex(title, messages.bubble(title, [_("変えたいものを押してください。")],
                                                  buttons))]
@@ -55,7 +44,7 @@ def on_language_menu(context: Context) -> Sequence[Message]:
 
 
 def on_district_menu(context: Context) -> Sequence[Message]:
-    if _person(context).role != Role.ISLANDER:
+    if context.require_person().role != Role.ISLANDER:
         return [messages.text(reg.NotAnIslander().text(context.language))]
     if not reg.districts(context.session):
         return [messages.text(context._("集落の一覧がまだありません。"))]
@@ -63,7 +52,7 @@ def on_district_menu(context: Context) -> Sequence[Message]:
 
 
 def on_district_pick(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     if person.role != Role.ISLANDER or context.event.postback is None:
         return [messages.text(reg.NotAnIslander().text(context.language))]
     try:
@@ -77,7 +66,7 @@ def on_district_pick(context: Context) -> Sequence[Message]:
 
 def on_show(context: Context) -> Sequence[Message]:
     """What the island stores about me: shown only to the person themselves."""
-    person = _person(context)
+    person = context.require_person()
     _ = context._
     none = _("なし")
     lines = [
@@ -102,12 +91,12 @@ def on_show(context: Context) -> Sequence[Message]:
                        value=format_datetime(person.consented_at, person.language)))
     lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
     title = _("登録内容")
-    buttons = [_button(context, N_("データを削除"), "set.delete")]
+    buttons = [context.button(N_("データを削除"), "set.delete")]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_family_code(context: Context) -> Sequence[Message]:
-    person = _person(context)
+    person = context.require_person()
     try:
         code = family_code_for(context.session, person)
     except reg.RegistrationError as error:
@@ -118,7 +107,7 @@ def on_family_code(context: Context) -> Sequence[Message]:
             "追加して「島の外の家族です」を選び、このコードを送ると、大切なお知らせがご家族にも"
             "届きます。")),
         messages.text(code.code, quick_replies=[
-            _button(context, N_("家族コードを新しくする"), "fam.renew")]),
+            context.button(N_("家族コードを新しくする"), "fam.renew")]),
     ]
 
 
@@ -128,13 +117,13 @@ def on_delete(context: Context) -> Sequence[Message]:
     lines = [_("お名前・電話番号・ご家族とのつながり・行事への回答などが消えます。"),
              _("人数の集計（だれのものか分からない数）だけは残ります。"),
              _("削除すると元に戻せません。")]
-    buttons = [_button(context, N_("削除する"), "set.delete_confirm"),
-               _button(context, N_("やめる"), "set.delete_cancel")]
+    buttons = [context.button(N_("削除する"), "set.delete_confirm"),
+               context.button(N_("やめる"), "set.delete_cancel")]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_delete_confirm(context: Context) -> Sequence[Message]:
-    delete_personal_data(context.session, _person(context).id, context.actor,
+    delete_personal_data(context.session, context.require_person().id, context.actor,
                          context.registry.erasers, notify=False)
     return [messages.text(context._(DELETED_TEXT)),
             messages.text(context._("また使うときは、「登録」と送ってください。"))]

@@ -19,7 +19,7 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import admin, health, home, locale, media, security, simulator, webhook
+from islandos.web import admin, errors, health, home, locale, media, security, simulator, webhook
 from islandos.web.sessions import SignedCookieSessions
 
 
@@ -35,7 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
         features = default_features()
     settings = Settings.from_env(overrides=overrides)
     configure_logging(settings.log_level)
-    app = Flask(
+    app = errors.IslandFlask(
         "islandos",
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -46,7 +46,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.env == "production",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
         MAX_CONTENT_LENGTH=12 * 1024 * 1024,
         TESTING=settings.is_testing,
         ISLANDOS_SETTINGS=settings,
@@ -67,6 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
 
     locale.init_app(app)
     security.init_app(app, settings)
+    errors.init_app(app)
     csrf = CSRFProtect(app)  # every form; app.extensions["csrf"].exempt(bp) for webhooks
     csrf.exempt(webhook.bp)
     app.register_blueprint(webhook.bp)

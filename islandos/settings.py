@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,7 +55,8 @@ class Settings:
     map_center: str = "26.2060,127.9850"  # latitude,longitude the map opens on
     map_zoom: int = 15
     map_data_license: str = "CC BY 4.0"
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    admin_idle_minutes: float = 30.0
+    admin_session_hours: float = 8.0
 
     @property
     def is_development(self) -> bool:
@@ -106,16 +108,16 @@ class Settings:
             "map_center": env.get("MAP_CENTER", "26.2060,127.9850"),
             "map_zoom": _int(env, "MAP_ZOOM", 15),
             "map_data_license": env.get("MAP_DATA_LICENSE", "CC BY 4.0"),
+            "admin_idle_minutes": _positive(env, "ADMIN_IDLE_MINUTES", 30.0),
+            "admin_session_hours": _positive(env, "ADMIN_SESSION_HOURS", 8.0),
         }
         known = {f.name for f in fields(cls)}
-        extra: dict[str, Any] = {}
-        for key, value in (overrides or {}).items():
-            if key in known:
-                values[key] = value
-            else:
-                extra[key] = value
-        settings = cls(**values, extra=extra)
-        return settings._with_defaults()._checked()
+        unknown = sorted(set(overrides or {}) - known)
+        if unknown:
+            raise SettingsError("Unknown setting(s): " + ", ".join(map(_with_hint, unknown))
+                                + ". See the README's configuration table.")
+        values.update(overrides or {})
+        return cls(**values)._with_defaults()._checked()
 
     def _with_defaults(self) -> Settings:
         if not self.database_url:
@@ -189,3 +191,22 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _with_hint(name: str) -> str:
+    """An unknown setting's name, with the known one it was probably meant to be."""
+    close = get_close_matches(name, [f.name for f in fields(Settings)], n=1)
+    return f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{name} must be a number greater than 0, not {raw!r}")
+    return value

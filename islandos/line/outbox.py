@@ -41,6 +41,19 @@ def enqueue_push(
     return row
 
 
+def _multicast_row(recipients: list[str], messages: list[Message], *, priority: int,
+                   not_after: datetime | None, source: str | None, order_key: str | None,
+                   created: datetime) -> dict[str, object]:
+    """One multicast's outbox row, its retry key fixed now."""
+    return {
+        "kind": "multicast", "recipients": recipients, "recipient_count": len(recipients),
+        "messages": messages, "retry_key": str(uuid.uuid4()), "priority": priority,
+        "order_key": order_key, "not_after": not_after, "source": source,
+        "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": created,
+        "created_at": created,
+    }
+
+
 def enqueue_multicast_batch(
     session: Session,
     recipients: Sequence[str],
@@ -58,19 +71,13 @@ def enqueue_multicast_batch(
     """
     if not 1 <= len(recipients) <= MAX_MULTICAST_RECIPIENTS:
         raise ValueError(f"a multicast takes 1 to {MAX_MULTICAST_RECIPIENTS} recipients")
-    created = now()
-    row_id = session.execute(
-        insert(OutboxMessage).returning(OutboxMessage.id),
-        [{
-            "kind": "multicast", "recipients": list(recipients),
-            "recipient_count": len(recipients),
-            "messages": list(messages) if checked else check_messages(messages),
-            # Batches of one notice are independent: several workers may send them at once.
-            "retry_key": str(uuid.uuid4()), "priority": priority, "order_key": None,
-            "not_after": not_after, "source": source, "status": OutboxStatus.PENDING,
-            "attempts": 0, "next_attempt_at": created, "created_at": created,
-        }],
-    ).scalar_one()
+    # Batches of one notice are independent (no order key): several workers may send them.
+    row = _multicast_row(list(recipients),
+                         list(messages) if checked else check_messages(messages),
+                         priority=priority, not_after=not_after, source=source,
+                         order_key=None, created=now())
+    row_id = session.execute(insert(OutboxMessage).returning(OutboxMessage.id),
+                             [row]).scalar_one()
     return int(row_id)
 
 
@@ -95,13 +102,8 @@ def enqueue_multicast(
     batches = 0
     pending: list[dict[str, object]] = []
     for chunk in _chunks(recipients, batch_size):
-        pending.append({
-            "kind": "multicast", "recipients": chunk, "recipient_count": len(chunk),
-            "messages": checked, "retry_key": str(uuid.uuid4()), "priority": priority,
-            "order_key": source, "not_after": not_after, "source": source,
-            "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": created,
-            "created_at": created,
-        })
+        pending.append(_multicast_row(chunk, checked, priority=priority, not_after=not_after,
+                                      source=source, order_key=source, created=created))
         if len(pending) >= 20:
             session.execute(insert(OutboxMessage), pending)
             batches += len(pending)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from islandos.i18n import N_, Translator, translator
-from islandos.line.events import LineEvent
+from islandos.line import messages
+from islandos.line.events import LineEvent, postback_data
 from islandos.line.messages import Message
 from islandos.line.messages import text as text_message
 from islandos.models.people import Person, Role
@@ -55,6 +56,12 @@ class Context:
             self._person = self.session.get(Person, self.sender.person_id)
         return self._person
 
+    def require_person(self) -> Person:
+        """The sender's person, for handlers that only run in one-to-one chats (not groups)."""
+        person = self.person
+        assert person is not None, "this handler runs in one-to-one chats"
+        return person
+
     @property
     def role(self) -> str:
         if self._person is not None:
@@ -73,6 +80,12 @@ class Context:
 
     def _(self, msgid: str, **values: Any) -> str:
         return self.translator.gettext(msgid, **values)
+
+    def button(self, label: str, action: str, **values: str | int) -> dict[str, Any]:
+        """A postback button labelled in the sender's language (`label` is a msgid) that
+        sends `action` with `values` back, and shows the label in the chat when tapped."""
+        text = self._(label)
+        return messages.postback_action(text, postback_data(action, **values), text)
 
 
 Handler = Callable[[Context], Sequence[Message] | None]

@@ -1,11 +1,18 @@
-"""People as LINE users: follow and unfollow (first contact: islandos.senders)."""
+"""People: following and unfollowing (first contact: islandos.senders), and finding them."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from islandos.clock import now
-from islandos.models.people import Person, Status
+from islandos.models.people import FamilyLink, Person, Role, Status
+from islandos.models.registration import IslanderRequest
+from islandos.services.paging import Page, page_of
+
+STATUSES = (Status.ACTIVE, Status.UNFOLLOWED, Status.DELETED)
 
 
 def mark_followed(session: Session, person: Person) -> None:
@@ -26,3 +33,58 @@ def mark_unfollowed(session: Session, person: Person) -> None:
     person.dialog_state = None
     person.dialog_data = None
     session.flush()
+
+
+@dataclass(frozen=True)
+class PeopleSearch:
+    """What the office looks people up by; an empty or unknown value does not filter."""
+
+    text: str = ""  # part of a name, LINE user id or phone number, or a person's id
+    role: str | None = None
+    status: str | None = None
+    district_id: int | None = None
+
+    def query(self) -> Select[Person]:
+        query = select(Person)
+        text = self.text.strip()
+        if text:
+            like = f"%{text}%"
+            conditions: list[ColumnElement[bool]] = [
+                Person.full_name.ilike(like), Person.line_user_id.ilike(like),
+                Person.phone.ilike(like)]
+            if text.isdigit():
+                conditions.append(Person.id == int(text))
+            query = query.where(or_(*conditions))
+        if self.role in tuple(Role):
+            query = query.where(Person.role == self.role)
+        if self.status in STATUSES:
+            query = query.where(Person.status == self.status)
+        if self.district_id:
+            query = query.where(Person.district_id == self.district_id)
+        return query
+
+
+def search_people(session: Session, search: PeopleSearch,
+                  page: int = 1) -> tuple[list[Person], Page]:
+    """One page of the people `search` finds, newest first, and the page with the total."""
+    return page_of(session, search.query().order_by(Person.id.desc()), page)
+
+
+def family_links_of(session: Session,
+                    person_id: int) -> list[tuple[FamilyLink, Person, Person]]:
+    """The person's family links either way round: (link, islander, family member)."""
+    islander, family = aliased(Person), aliased(Person)
+    return [(link, one, other) for link, one, other in session.execute(
+        select(FamilyLink, islander, family)
+        .join(islander, islander.id == FamilyLink.islander_person_id)
+        .join(family, family.id == FamilyLink.family_person_id)
+        .where(or_(FamilyLink.islander_person_id == person_id,
+                   FamilyLink.family_person_id == person_id))
+        .order_by(FamilyLink.id)
+    )]
+
+
+def requests_of(session: Session, person_id: int) -> list[IslanderRequest]:
+    """The person's requests to be an islander, newest first (decided ones too)."""
+    return list(session.scalars(select(IslanderRequest).where(
+        IslanderRequest.person_id == person_id).order_by(IslanderRequest.id.desc())))

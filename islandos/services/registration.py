@@ -205,6 +205,12 @@ def pending_requests(session: Session) -> list[IslanderRequest]:
     ))
 
 
+def pending_request_count(session: Session) -> int:
+    """How many approval requests wait for the office."""
+    return session.scalar(select(func.count()).select_from(IslanderRequest).where(
+        IslanderRequest.status == RequestStatus.PENDING)) or 0
+
+
 def has_pending_request(session: Session, person_id: int) -> bool:
     """Whether this person is waiting for the office to approve them."""
     return session.scalar(select(IslanderRequest.id).where(
@@ -342,6 +348,6 @@ __all__ = [
     "RequestAlreadyDecided", "RequestNotFound", "TooManyAttempts", "UnknownDistrict",
     "UnknownRole", "approve_islander", "change_district", "change_language", "change_role",
     "check_throttle", "create_invite_codes", "delete_personal_data", "family_of",
-    "normalize_code", "pending_requests", "record_wrong_code", "refuse_islander",
-    "throttle_until",
+    "normalize_code", "pending_request_count", "pending_requests", "record_wrong_code",
+    "refuse_islander", "throttle_until",
 ]

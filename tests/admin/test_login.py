@@ -6,8 +6,11 @@ import re
 
 from sqlalchemy import select
 
+from islandos import create_app
+from islandos.extensions import islandos_state
 from islandos.models.admin import AdminUser
 from islandos.models.audit import AuditEntry
+from tests.conftest import app_overrides
 from tests.support.admin import csrf_token_in, log_in, totp_code
 from tests.support.factories import ADMIN_PASSWORD, make_admin
 
@@ -172,3 +175,25 @@ def test_logout_ends_the_session(admin_client, db):
 def test_pages_are_in_english_with_lang_en(admin_client):
     page = admin_client().get("/admin/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in page
+
+
+def test_the_session_timeouts_are_settings(app, database_url, fake_line, frozen_clock):
+    # `app` empties the tables afterwards; this second app uses the same database.
+    short = create_app(app_overrides(database_url, fake_line, admin_idle_minutes=5,
+                                     admin_session_hours=1))
+    assert short.permanent_session_lifetime.total_seconds() == 3600
+    state = islandos_state(short)
+    with state.db.transaction() as session:
+        make_admin(session, username="short", role="viewer", totp=False)
+    client = short.test_client()
+    assert log_in(client, "short").status_code == 302
+    frozen_clock(minutes=4)
+    assert client.get("/admin/").status_code == 200
+    frozen_clock(minutes=6)
+    assert client.get("/admin/").status_code == 302  # idle for 6 minutes: signed out
+    assert log_in(client, "short").status_code == 302
+    for _ in range(16):
+        frozen_clock(minutes=4)
+        response = client.get("/admin/")
+    assert response.status_code == 302  # an hour after signing in, even while busy
+    state.db.dispose()

@@ -185,3 +185,14 @@ def test_role_required_admits_higher_roles(admin_client, db):
                          ).status_code == 403
     assert editor.get("/admin/invite-codes").status_code == 403
     assert admin_client().get("/admin/invite-codes").status_code == 200
+
+
+def test_changes_to_someone_or_something_missing_answer_404_and_change_nothing(admin_client, db):
+    admin = admin_client()
+    before = audit_actions(db, admin.actor)
+    assert admin.submit("/admin/people/99999/role", {"role": Role.TOURIST}).status_code == 404
+    assert admin.submit("/admin/people/99999/delete").status_code == 404
+    assert admin.submit("/admin/requests/99999/approve").status_code == 404
+    assert admin.submit("/admin/requests/99999/refuse", {"reason": ""}).status_code == 404
+    assert audit_actions(db, admin.actor) == before
+

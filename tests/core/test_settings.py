@@ -61,3 +61,23 @@ def test_proxy_fix_trusts_forwarded_headers_only_when_told(database_url, fake_li
     plain.add_url_rule("/_scheme", view_func=scheme)
     assert plain.test_client().get("/_scheme",
                                    headers={"X-Forwarded-Proto": "https"}).data == b"http"
+
+
+def test_an_unknown_override_is_refused_by_name(database_url, fake_line):
+    from tests.conftest import app_overrides
+    with pytest.raises(SettingsError) as error:
+        create_app(app_overrides(database_url, fake_line, admin_idle_minute=5))
+    assert "'admin_idle_minute' (did you mean 'admin_idle_minutes'?)" in str(error.value)
+    with pytest.raises(SettingsError, match="'colour'"):
+        Settings.from_env({"ISLANDOS_ENV": "testing"}, overrides={"colour": "blue"})
+
+
+def test_the_admin_session_timeouts_come_from_the_environment():
+    settings = Settings.from_env({"ISLANDOS_ENV": "development", "ADMIN_IDLE_MINUTES": "10",
+                                  "ADMIN_SESSION_HOURS": "2.5"})
+    assert (settings.admin_idle_minutes, settings.admin_session_hours) == (10, 2.5)
+    defaults = Settings.from_env({"ISLANDOS_ENV": "development"})
+    assert (defaults.admin_idle_minutes, defaults.admin_session_hours) == (30, 8)
+    for bad in ("0", "-5", "half an hour", "inf", "nan"):
+        with pytest.raises(SettingsError, match="ADMIN_IDLE_MINUTES must be a number"):
+            Settings.from_env({"ISLANDOS_ENV": "development", "ADMIN_IDLE_MINUTES": bad})

@@ -31,8 +31,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-IDLE_TIMEOUT = timedelta(minutes=30)
-ABSOLUTE_LIFETIME = timedelta(hours=8)
 THROTTLE_KEY = "islandos_login_throttle"
 
 # The cookie holds only this: the token of a row in admin_sessions (which holds the rest).
@@ -73,11 +71,9 @@ class SignedIn:
 
 
 def session_limits() -> admin_sessions.SessionLimits:
-    extra = islandos_state(current_app).settings.extra
-    minutes, hours = extra.get("admin_idle_minutes"), extra.get("admin_session_hours")
-    return admin_sessions.SessionLimits(
-        idle=timedelta(minutes=float(minutes)) if minutes else IDLE_TIMEOUT,
-        lifetime=timedelta(hours=float(hours)) if hours else ABSOLUTE_LIFETIME)
+    settings = islandos_state(current_app).settings
+    return admin_sessions.SessionLimits(idle=timedelta(minutes=settings.admin_idle_minutes),
+                                        lifetime=timedelta(hours=settings.admin_session_hours))
 
 
 def current_session() -> SignedIn | None:

@@ -24,6 +24,7 @@ from islandos.web.admin import (
     session_limits,
     start_session,
 )
+from islandos.web.admin.changes import apply_change
 from islandos.web.admin.forms import AccountForm, ButtonForm, PasswordForm, RoleForm
 from islandos.web.locale import _
 
@@ -89,12 +90,13 @@ def line_code() -> ResponseReturnValue:
 def line_unlink() -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    with islandos_state(current_app).db.transaction() as session:
+
+    def change(session: Session) -> str:
         row = session.get(AdminUser, current_admin().id)
         assert row is not None
         admin_accounts.unlink_line_account(session, row, admin_actor())
-    flash(_("LINEとの連携を解除しました。"), "success")
-    return redirect(url_for("admin.account"))
+        return _("LINEとの連携を解除しました。")
+    return apply_change(change, url_for("admin.account"))
 
 
 @bp.post("/account/sessions/<int:session_id>/end")
@@ -180,11 +182,12 @@ def account_role(admin_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    with islandos_state(current_app).db.transaction() as session:
-        row = _other_account(session, admin_id)
-        admin_accounts.set_role(session, row, form.role.data or "", admin_actor())
-    flash(_("役割を変更しました。"), "success")
-    return redirect(url_for("admin.accounts"))
+
+    def change(session: Session) -> str:
+        admin_accounts.set_role(session, _other_account(session, admin_id),
+                                form.role.data or "", admin_actor())
+        return _("役割を変更しました。")
+    return apply_change(change, url_for("admin.accounts"))
 
 
 @bp.post("/accounts/<int:admin_id>/disable")
@@ -192,13 +195,14 @@ def account_role(admin_id: int) -> ResponseReturnValue:
 def account_disable(admin_id: int) -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    with islandos_state(current_app).db.transaction() as session:
+
+    def change(session: Session) -> str:
         row = _other_account(session, admin_id)
         admin_accounts.set_disabled(session, row, not row.disabled, admin_actor())
-        disabled = row.disabled
-    flash(_("アカウントを無効にしました。") if disabled else _("アカウントを有効にしました。"),
-          "success")
-    return redirect(url_for("admin.accounts"))
+        if row.disabled:
+            return _("アカウントを無効にしました。")
+        return _("アカウントを有効にしました。")
+    return apply_change(change, url_for("admin.accounts"))
 
 
 @bp.post("/accounts/<int:admin_id>/reset-totp")
@@ -206,8 +210,8 @@ def account_disable(admin_id: int) -> ResponseReturnValue:
 def account_reset_totp(admin_id: int) -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    with islandos_state(current_app).db.transaction() as session:
-        row = _other_account(session, admin_id)
-        admin_accounts.reset_totp(session, row, admin_actor())
-    flash(_("2段階認証をリセットしました。次のログインで設定し直します。"), "success")
-    return redirect(url_for("admin.accounts"))
+
+    def change(session: Session) -> str:
+        admin_accounts.reset_totp(session, _other_account(session, admin_id), admin_actor())
+        return _("2段階認証をリセットしました。次のログインで設定し直します。")
+    return apply_change(change, url_for("admin.accounts"))

@@ -11,14 +11,14 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from islandos.clock import TOKYO
 from islandos.extensions import islandos_state
 from islandos.models.audit import AuditEntry
 from islandos.services import audit as audit_service
+from islandos.services.paging import page_of
 from islandos.web.admin import admin_actor, bp, login_required
-from islandos.web.admin.people import PAGE_SIZE, Page
 
 
 def _day(raw: str | None) -> date | None:
@@ -62,15 +62,11 @@ def _plain(value: dict[str, Any] | None) -> str:
 @login_required
 def audit_log() -> ResponseReturnValue:
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     with islandos_state(current_app).db.transaction() as session:
-        query = _query(filters)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        entries = list(session.scalars(
-            query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)))
+        entries, page = page_of(session, _query(filters).order_by(AuditEntry.id.desc()),
+                                request.args.get("page", 1, type=int) or 1)
     return render_template("admin/audit/list.html", entries=entries, filters=filters,
-                           page=Page(page, total), plain=_plain)
+                           page=page, plain=_plain)
 
 
 @bp.get("/audit.csv")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import qrcode
 import qrcode.image.svg
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from islandos.extensions import islandos_state
 from islandos.i18n import format_datetime
@@ -32,6 +35,9 @@ from islandos.web.admin import (
 from islandos.web.admin.forms import LoginForm, TotpForm
 from islandos.web.locale import _, current_language
 
+T = TypeVar("T")
+SignInForm = TypeVar("SignInForm", LoginForm, TotpForm)
+
 
 def _throttled() -> bool:
     """Count one sign-in attempt from this address; True (and say so) when there were too many."""
@@ -39,6 +45,23 @@ def _throttled() -> bool:
         return False
     flash(_("ログインの試行が多すぎます。しばらくしてからお試しください。"), "error")
     return True
+
+
+def _keeping_next(form: SignInForm) -> SignInForm:
+    """A sign-in form that carries on to the page asked for (?next=) once signed in."""
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    return form
+
+
+def _counted(check: Callable[[Session], T], *failures: type[Exception]) -> T | Exception:
+    """Run one sign-in check in its own transaction, committed whether it passes or fails
+    (a wrong password or code is counted against the account): its result, or the failure."""
+    with islandos_state(current_app).db.transaction() as session:
+        try:
+            return check(session)
+        except failures as exc:
+            return exc
 
 
 def _locked_message(error: AccountLocked) -> str:
@@ -56,29 +79,26 @@ def _format(moment: datetime) -> str:
 def login() -> ResponseReturnValue:
     if signed_in_admin() is not None:
         return redirect(next_url())
-    form = LoginForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+    form = _keeping_next(LoginForm())
     if form.validate_on_submit():
         if _throttled():
             return render_template("admin/auth/login.html", form=form), 429
-        state = islandos_state(current_app)
-        error: Exception | None = None
-        with state.db.transaction() as session:  # failures are counted (committed) too
-            try:
-                admin = admin_accounts.authenticate(
-                    session, form.username.data or "", form.password.data or "")
-            except (AccountLocked, LoginFailed) as exc:
-                error = exc
-            else:
-                stage = _stage_after_password(admin)
-                if stage == "full":
-                    admin_accounts.record_login(session, admin)
-        if isinstance(error, AccountLocked):
-            flash(_locked_message(error), "error")
-        elif error is not None:
+
+        def check(session: Session) -> tuple[AdminUser, str]:
+            admin = admin_accounts.authenticate(
+                session, form.username.data or "", form.password.data or "")
+            stage = _stage_after_password(admin)
+            if stage == "full":
+                admin_accounts.record_login(session, admin)
+            return admin, stage
+
+        outcome = _counted(check, AccountLocked, LoginFailed)
+        if isinstance(outcome, AccountLocked):
+            flash(_locked_message(outcome), "error")
+        elif isinstance(outcome, Exception):
             flash(_("ユーザー名またはパスワードが違います。"), "error")
         else:
+            admin, stage = outcome
             start_session(admin, stage)
             if stage == "totp":
                 return redirect(url_for("admin.login_totp",
@@ -103,31 +123,27 @@ def login_totp() -> ResponseReturnValue:
     pending = pending_admin()
     if pending is None or session_stage() != AdminSessionStage.TOTP:
         return redirect(url_for("admin.login"))
-    form = TotpForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+    form = _keeping_next(TotpForm())
     if form.validate_on_submit():
         if _throttled():
             return render_template("admin/auth/totp.html", form=form), 429
-        state = islandos_state(current_app)
-        error: Exception | None = None
-        with state.db.transaction() as session:  # failures are counted (committed) too
+
+        def check(session: Session) -> AdminUser:
             admin = session.get(AdminUser, pending.id)
             assert admin is not None
-            try:
-                admin_accounts.verify_totp(session, admin, form.code.data or "")
-            except (AccountLocked, InvalidTotp) as exc:
-                error = exc
-            else:
-                admin_accounts.record_login(session, admin)
-        if isinstance(error, AccountLocked):
+            admin_accounts.verify_totp(session, admin, form.code.data or "")
+            admin_accounts.record_login(session, admin)
+            return admin
+
+        outcome = _counted(check, AccountLocked, InvalidTotp)
+        if isinstance(outcome, AccountLocked):
             end_session(admin_sessions.SessionReason.LOCKED)
-            flash(_locked_message(error), "error")
+            flash(_locked_message(outcome), "error")
             return redirect(url_for("admin.login"))
-        if error is not None:
+        if isinstance(outcome, Exception):
             form.code.errors = [_("確認コードが違います。アプリの最新のコードを入力してください。")]
         else:
-            start_session(admin, "full")
+            start_session(outcome, "full")
             return redirect(next_url())
     return render_template("admin/auth/totp.html", form=form)
 

@@ -5,23 +5,20 @@ Changes go through islandos.services.registration, which audits them and tells t
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.models.admin import AdminRole
-from islandos.models.people import District, FamilyLink, Person, Role, Status
-from islandos.models.registration import IslanderRequest, RequestStatus
+from islandos.models.people import Person, Role, Status
 from islandos.services import registration
+from islandos.services.people import PeopleSearch, family_links_of, requests_of, search_people
 from islandos.services.registration_codes import (
     PersonNotFound,
     RegistrationError,
@@ -29,6 +26,7 @@ from islandos.services.registration_codes import (
     RequestNotFound,
 )
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
+from islandos.web.admin.changes import apply_change
 from islandos.web.admin.forms import (
     ButtonForm,
     DeleteForm,
@@ -39,7 +37,6 @@ from islandos.web.admin.forms import (
 )
 from islandos.web.locale import _, current_language
 
-PAGE_SIZE = 50
 # Who may change people (approve, refuse, invite, role, district, delete): the office admins.
 PEOPLE_EDITOR = AdminRole.ADMIN
 
@@ -51,72 +48,22 @@ STATUS_LABELS = {Status.ACTIVE: "友だち", Status.UNFOLLOWED: "ブロック中
                  Status.DELETED: "削除済み"}
 
 
-@dataclass(frozen=True)
-class Page:
-    number: int
-    total: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.size), 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(IslanderRequest).where(
-        IslanderRequest.status == RequestStatus.PENDING)) or 0
-
-
-def _districts(session: Session) -> list[District]:
-    return list(session.scalars(select(District).order_by(District.sort_order, District.id)))
-
-
 def _district_choices(session: Session, none_label: str) -> list[SelectChoice]:
     language = current_language()
     return [SelectChoice(0, none_label)] + [SelectChoice(d.id, d.name(language))
-                                            for d in _districts(session)]
-
-
-def _people_query(args: Any) -> Select[Person]:
-    query = select(Person)
-    q = (args.get("q") or "").strip()
-    if q:
-        like = f"%{q}%"
-        conditions: list[ColumnElement[bool]] = [
-            Person.full_name.ilike(like), Person.line_user_id.ilike(like),
-            Person.phone.ilike(like)]
-        if q.isdigit():
-            conditions.append(Person.id == int(q))
-        query = query.where(or_(*conditions))
-    if args.get("role") in ROLE_LABELS:
-        query = query.where(Person.role == args["role"])
-    if args.get("status") in STATUS_LABELS:
-        query = query.where(Person.status == args["status"])
-    district = args.get("district", type=int)
-    if district:
-        query = query.where(Person.district_id == district)
-    return query
+                                            for d in registration.districts(session)]
 
 
 @bp.get("/people")
 @login_required
 def people() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    search = PeopleSearch(text=request.args.get("q", ""), role=request.args.get("role"),
+                          status=request.args.get("status"),
+                          district_id=request.args.get("district", type=int))
     with islandos_state(current_app).db.transaction() as session:
-        query = _people_query(request.args)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(session.scalars(query.order_by(Person.id.desc())
-                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        districts = _districts(session)
-    return render_template("admin/people/list.html", people=rows, page=Page(page, total),
+        rows, page = search_people(session, search, request.args.get("page", 1, type=int) or 1)
+        districts = registration.districts(session)
+    return render_template("admin/people/list.html", people=rows, page=page,
                            districts=districts, role_labels=ROLE_LABELS,
                            status_labels=STATUS_LABELS, args=request.args)
 
@@ -131,16 +78,8 @@ def _person_or_404(session: Session, person_id: int) -> Person:
 def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         person = _person_or_404(session, person_id)
-        islander, family = aliased(Person), aliased(Person)
-        links = session.execute(
-            select(FamilyLink, islander, family)
-            .join(islander, islander.id == FamilyLink.islander_person_id)
-            .join(family, family.id == FamilyLink.family_person_id)
-            .where(or_(FamilyLink.islander_person_id == person.id,
-                       FamilyLink.family_person_id == person.id))
-        ).all()
-        requests = list(session.scalars(select(IslanderRequest).where(
-            IslanderRequest.person_id == person.id).order_by(IslanderRequest.id.desc())))
+        links = family_links_of(session, person.id)
+        requests = requests_of(session, person.id)
         panels = [panel for loader in islandos_state(current_app).registry.person_panels
                   if (panel := loader(session, person))]
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
@@ -169,16 +108,12 @@ def person_role(person_id: int) -> ResponseReturnValue:
     form.role.choices = [SelectChoice(r, r) for r in Role]
     if not form.validate_on_submit():
         return _person_page(person_id, 400, role_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.change_role(session, person_id, form.role.data or "", admin_actor())
-    except PersonNotFound:
-        abort(404)
-    except RegistrationError as error:
-        flash(error.text(current_language()), "error")
-        return redirect(url_for("people.person", person_id=person_id))
-    flash(_("役割を変更しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.change_role(session, person_id, form.role.data or "", admin_actor())
+        return _("役割を変更しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,), refused=(RegistrationError,))
 
 
 @bp.post("/people/<int:person_id>/district")
@@ -189,17 +124,13 @@ def person_district(person_id: int) -> ResponseReturnValue:
         form.district_id.choices = _district_choices(session, "-")
     if not form.validate_on_submit():
         return _person_page(person_id, 400, district_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.change_district(session, person_id, form.district_id.data or None,
-                                         admin_actor())
-    except PersonNotFound:
-        abort(404)
-    except RegistrationError as error:
-        flash(error.text(current_language()), "error")
-        return redirect(url_for("people.person", person_id=person_id))
-    flash(_("集落を変更しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.change_district(session, person_id, form.district_id.data or None,
+                                     admin_actor())
+        return _("集落を変更しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,), refused=(RegistrationError,))
 
 
 @bp.post("/people/<int:person_id>/delete")
@@ -208,14 +139,13 @@ def person_delete(person_id: int) -> ResponseReturnValue:
     form = DeleteForm()
     if not form.validate_on_submit():
         return _person_page(person_id, 400, delete_form=form)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.delete_personal_data(
-                session, person_id, admin_actor(), islandos_state(current_app).registry.erasers)
-    except PersonNotFound:
-        abort(404)
-    flash(_("個人データを削除しました。"), "success")
-    return redirect(url_for("people.person", person_id=person_id))
+
+    def change(session: Session) -> str:
+        registration.delete_personal_data(
+            session, person_id, admin_actor(), islandos_state(current_app).registry.erasers)
+        return _("個人データを削除しました。")
+    return apply_change(change, url_for("people.person", person_id=person_id),
+                        not_found=(PersonNotFound,))
 
 
 # Islander requests -----------------------------------------------------------------
@@ -235,18 +165,13 @@ def requests() -> ResponseReturnValue:
 def approve(request_id: int) -> ResponseReturnValue:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            person = registration.approve_islander(session, request_id, admin_actor())
-            name = person.full_name or f"#{person.id}"
-    except RequestNotFound:
-        abort(404)
-    except RequestAlreadyDecided:
-        flash(_("この申請はすでに処理されています。"), "error")
-    else:
-        flash(_("%(name)sさんを島民として承認しました。LINEでお知らせします。", name=name),
-              "success")
-    return redirect(url_for("people.requests"))
+
+    def change(session: Session) -> str:
+        person = registration.approve_islander(session, request_id, admin_actor())
+        return _("%(name)sさんを島民として承認しました。LINEでお知らせします。",
+                 name=person.full_name or f"#{person.id}")
+    return apply_change(change, url_for("people.requests"),
+                        not_found=(RequestNotFound,), refused=(RequestAlreadyDecided,))
 
 
 @bp.post("/requests/<int:request_id>/refuse")
@@ -255,17 +180,13 @@ def refuse(request_id: int) -> ResponseReturnValue:
     form = RefuseForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            registration.refuse_islander(session, request_id, admin_actor(),
-                                    reason=(form.reason.data or "").strip() or None)
-    except RequestNotFound:
-        abort(404)
-    except RequestAlreadyDecided:
-        flash(_("この申請はすでに処理されています。"), "error")
-    else:
-        flash(_("申請をお断りしました。LINEでお知らせします。"), "success")
-    return redirect(url_for("people.requests"))
+
+    def change(session: Session) -> str:
+        registration.refuse_islander(session, request_id, admin_actor(),
+                                     reason=(form.reason.data or "").strip() or None)
+        return _("申請をお断りしました。LINEでお知らせします。")
+    return apply_change(change, url_for("people.requests"),
+                        not_found=(RequestNotFound,), refused=(RequestAlreadyDecided,))
 
 
 # Invite codes ----------------------------------------------------------------------
