@@ -19,7 +19,7 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import admin, health, home, locale, media, security, simulator, webhook
+from islandos.web import admin, favicon, health, home, locale, media, security, simulator, webhook
 from islandos.web.sessions import SignedCookieSessions
 
 
@@ -71,6 +71,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
     csrf.exempt(webhook.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(favicon.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(home.bp)
     for feature in registry.features:
