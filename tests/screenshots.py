@@ -68,6 +68,7 @@ def simulator_notice_carousel(page: Any, base: str) -> None:
     page.get_by_test_id("text").fill("お知らせ")
     page.get_by_test_id("text").press("Enter")
     page.get_by_test_id("carousel").wait_for()
+    page.get_by_test_id("text").blur()
     page.wait_for_timeout(300)
 
 

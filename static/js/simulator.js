@@ -3,7 +3,9 @@
 "use strict";
 
 (function () {
-  // The persona drop-down (phone layout) opens the chosen persona at once.
+  // The persona list shows the persona open now; the drop-down (phones) opens one at once.
+  const current = document.querySelector(".personas [aria-current]");
+  if (current) current.scrollIntoView({ block: "center" });
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
     select.form.querySelectorAll("[data-nojs]").forEach(function (b) { b.hidden = true; });
@@ -286,16 +288,16 @@
         card.appendChild(line);
       }
       const block = el("div", "fx-block fx-" + name);
-      block.style.padding = BLOCK_PADDING[name] + "px";
       if (look.backgroundColor) block.style.backgroundColor = look.backgroundColor;
       const inner = component(part, "vertical");
       if (inner) {
         inner.style.flex = "1 0 auto";
+        // a block's padding belongs to its box (so the box's colour fills the block), unless
+        // the box sets its own
+        const own = ["paddingAll", "paddingTop", "paddingBottom", "paddingStart", "paddingEnd"]
+          .some(function (key) { return part[key] !== undefined; });
+        if (part.type === "box" && !own) inner.style.padding = BLOCK_PADDING[name] + "px";
         block.appendChild(inner);
-        // a box's own padding replaces the block's default
-        if (part.type === "box" && (part.paddingAll || part.paddingTop || part.paddingBottom || part.paddingStart || part.paddingEnd)) {
-          block.style.padding = "0";
-        }
       }
       card.appendChild(block);
       previous = true;
