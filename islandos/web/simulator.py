@@ -46,6 +46,7 @@ USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 MAX_PERSONAS = 200
 USER_SENT = "user"  # RecordedMessage.via of what the persona sent
 MENU_OPS = "richmenu"  # RecordedMessage.via of the recorder's rich-menu calls
+PAGE_SIZE = 100  # conversation entries per /messages answer
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def sent_by_user(event: dict[str, Any], action: dict[str, Any]) -> dict[str, Any
         return {"kind": kind}
     if kind == "postback":
         params = event["postback"].get("params")
-        if params:
+        if params:  # LINE shows nothing here; the simulator shows what was picked
             return {"kind": "picked", "text": " ".join(params.values())}
         display = action.get("displayText")
         if display is None:
@@ -281,7 +282,7 @@ def messages() -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         rows = list(session.scalars(
             select(RecordedMessage).where(*in_chat, RecordedMessage.id > after)
-            .order_by(RecordedMessage.id).limit(100)))
+            .order_by(RecordedMessage.id).limit(PAGE_SIZE)))
         person = session.scalar(select(Person).where(Person.line_user_id == user_id))
         total = session.scalar(select(func.count()).select_from(RecordedMessage).where(
             *in_chat)) or 0
@@ -291,7 +292,7 @@ def messages() -> ResponseReturnValue:
             "language": person.language, "name": person.full_name,
             "dialog_state": person.dialog_state}
     return jsonify({
-        "person": about, "total": total, "richmenu": menu,
+        "person": about, "total": total, "richmenu": menu, "page_size": PAGE_SIZE,
         "items": [_item(row) for row in rows]})
 
 

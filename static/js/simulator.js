@@ -427,34 +427,41 @@
     if (polling) return;
     polling = true;
     try {
-      const response = await fetch(messagesUrl + "?user=" + encodeURIComponent(user) + "&after=" + lastId);
-      if (!response.ok) return;
-      const data = await response.json();
-      if (data.person) {
-        const p = data.person;
-        info.textContent = p.role + " · " + p.status + " · " + p.language +
-          (p.name ? " · " + p.name : "") + (p.dialog_state ? " · [" + p.dialog_state + "]" : "");
-      }
-      let latestQuick = null;
-      data.items.forEach(function (item) {
-        lastId = Math.max(lastId, item.id);
-        if (item.via === "user") {
-          chat.appendChild(renderSent(item.sent || {}));
-          latestQuick = [];
-          return;
-        }
-        if (item.via !== "reply") chat.appendChild(el("li", "note", texts[item.via] || item.via));
-        item.messages.forEach(function (message) {
-          chat.appendChild(renderMessage(message));
-          latestQuick = message.quick_replies || [];
-        });
-      });
-      if (latestQuick !== null) showQuickReplies(latestQuick);
-      showMenu(data.richmenu);
-      if (data.items.length) scrollDown();
+      let more = true;
+      while (more) more = await fetchMore();
     } finally {
       polling = false;
     }
+  }
+
+  // Draws what came after the last entry shown; true when the server has more to give.
+  async function fetchMore() {
+    const response = await fetch(messagesUrl + "?user=" + encodeURIComponent(user) + "&after=" + lastId);
+    if (!response.ok) return false;
+    const data = await response.json();
+    if (data.person) {
+      const p = data.person;
+      info.textContent = p.role + " · " + p.status + " · " + p.language +
+        (p.name ? " · " + p.name : "") + (p.dialog_state ? " · [" + p.dialog_state + "]" : "");
+    }
+    let latestQuick = null;
+    data.items.forEach(function (item) {
+      lastId = Math.max(lastId, item.id);
+      if (item.via === "user") {
+        chat.appendChild(renderSent(item.sent || {}));
+        latestQuick = [];
+        return;
+      }
+      if (item.via !== "reply") chat.appendChild(el("li", "note", texts[item.via] || item.via));
+      item.messages.forEach(function (message) {
+        chat.appendChild(renderMessage(message));
+        latestQuick = message.quick_replies || [];
+      });
+    });
+    if (latestQuick !== null) showQuickReplies(latestQuick);
+    showMenu(data.richmenu);
+    if (data.items.length) scrollDown();
+    return data.items.length >= data.page_size;
   }
 
   // The chat bar, tools and forms -----------------------------------------------------------

@@ -274,3 +274,13 @@ def test_flex_messages_look_as_in_line(screen, base, island):
     confirm.click()  # a postback with displayText shows as the person's message
     page.get_by_test_id("sent").get_by_text("確認しました").wait_for()
     assert screen.errors == []
+
+
+def test_a_long_conversation_is_shown_whole(screen, base, island):
+    for n in range(1, 131):
+        island.transport.push(ISLANDER, [messages.text(f"連絡 {n} 件目")], f"retry-{n}")
+    page = open_chat(screen, base)
+    page.get_by_text("連絡 130 件目", exact=True).wait_for()
+    assert page.get_by_text("連絡 1 件目", exact=True).count() == 1
+    assert page.locator("[data-testid=bot-message]").count() == 130
+    assert screen.errors == []
