@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from islandos.extensions import islandos_state
-from islandos.line.messages import MAX_DISPLAY_TEXT
+from islandos.line.messages import MAX_DISPLAY_TEXT, utf16_len
 from islandos.line.richmenus import LAYOUTS, menu_body
 from islandos.models.admin import AdminUser
 from islandos.models.people import Person
@@ -184,7 +184,7 @@ def sent_by_user(event: dict[str, Any], action: dict[str, Any]) -> dict[str, Any
         display = action.get("displayText")
         if display is None:
             return None  # a postback without displayText shows nothing, as in LINE
-        if not isinstance(display, str) or not 0 < len(display) <= MAX_DISPLAY_TEXT:
+        if not isinstance(display, str) or not 0 < utf16_len(display) <= MAX_DISPLAY_TEXT:
             abort(400, "displayText must have 1 to 300 characters")
         return {"kind": "text", "text": display}
     message = event["message"]
