@@ -26,7 +26,7 @@ from flask import Flask
 from islandos import create_app
 from islandos.cli.db import upgrade_database
 from islandos.demo import seed_demo
-from islandos.demo_island import demo_user_id
+from islandos.demo.island import demo_user_id
 from islandos.extensions import islandos_state
 from islandos.line.richmenus import deploy_rich_menus
 from islandos.line.worker import Worker
@@ -88,7 +88,7 @@ def demo_app() -> Iterator[Flask]:
         state = islandos_state(app)
         upgrade_database(url)
         with state.db.transaction() as session:
-            seed_demo(session)
+            seed_demo(session, state.registry.seeders)
         deploy_rich_menus(state.db, state.transport)
         stop = threading.Event()
         worker = Worker(state.db, state.transport, state.jobs, worker_id="screenshots")

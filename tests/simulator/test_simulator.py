@@ -156,11 +156,12 @@ def test_the_rich_menu_shown_is_the_linked_one_else_the_default(dev_app):
     deploy_rich_menus(state.db, state.transport)
     default = menu()
     assert "/static/richmenus/default-ja.png" in default["image"]
-    assert default["size"] == {"width": 2500, "height": 843}
+    assert default["size"] == {"width": 2500, "height": 1686}
     assert default["chatBarText"] == "メニュー"
-    assert [a["action"]["text"] for a in default["areas"]] == ["登録", "設定", "ヘルプ"]
-    assert [(a["x"], a["width"]) for a in default["areas"]] == [(0, 833), (833, 834),
-                                                               (1667, 833)]
+    assert [a["action"]["text"] for a in default["areas"]] == [
+        "マップ", "島のルール", "お知らせ", "登録", "設定", "ヘルプ"]
+    assert [(a["x"], a["y"], a["width"]) for a in default["areas"][2:4]] == [
+        (1667, 0, 833), (0, 843, 833)]
 
     with state.db.transaction() as session:
         islander = make_islander(session, line_user_id=USER, language="en")
