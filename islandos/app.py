@@ -19,7 +19,18 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
-from islandos.web import admin, errors, health, home, locale, media, security, simulator, webhook
+from islandos.web import (
+    admin,
+    errors,
+    favicon,
+    health,
+    home,
+    locale,
+    media,
+    security,
+    simulator,
+    webhook,
+)
 from islandos.web.sessions import SignedCookieSessions
 
 
@@ -72,6 +83,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
     csrf.exempt(webhook.bp)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(favicon.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(home.bp)
     for feature in registry.features:

@@ -125,7 +125,7 @@ def menu_body(layout: Layout, language: str) -> dict[str, Any]:
                     "text": gettext(language, tile.words)}}
         for tile, bounds in zip(layout.tiles, tile_bounds(layout), strict=True)
     ]
-    return {"size": {"width": WIDTH, "height": ROW_HEIGHT * layout.rows}, "selected": False,
+    return {"size": {"width": WIDTH, "height": ROW_HEIGHT * layout.rows}, "selected": True,
             "chatBarText": gettext(language, layout.chat_bar), "areas": areas}
 
 

@@ -1,4 +1,4 @@
-"""What the recording transport 'sent' in development, for the simulator to show."""
+"""What the recording transport "sent" in development, and what simulator personas sent."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class RecordedMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[str] = mapped_column(String(33), index=True)
-    via: Mapped[str] = mapped_column(String(16))  # reply | push | multicast | richmenu
+    # reply | push | multicast | richmenu; "user": what a simulator persona sent
+    via: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=now)

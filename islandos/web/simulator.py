@@ -1,7 +1,9 @@
 """The dev simulator at /dev/simulator (registered only when ISLANDOS_ENV=development).
 
 It plays LINE for a persona (a LINE user id): it posts real signed webhook events to /callback
-and shows what the recording transport recorded for that user, replies and later pushes.
+and shows what the recording transport recorded for that user, replies and later pushes, and
+the rich menu linked to them. What the persona sent is recorded too (as via="user" rows), so
+the whole conversation survives a reload.
 """
 
 from __future__ import annotations
@@ -28,17 +30,24 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
+from islandos.line.messages import MAX_DISPLAY_TEXT, utf16_len
+from islandos.line.richmenus import LAYOUTS, menu_body
 from islandos.models.admin import AdminUser
 from islandos.models.people import Person
 from islandos.models.recordings import RecordedMessage
+from islandos.models.registration import RichMenuDeployment
 
 bp = Blueprint("simulator", __name__, url_prefix="/dev/simulator")
 
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 MAX_PERSONAS = 200
+USER_SENT = "user"  # RecordedMessage.via of what the persona sent
+MENU_OPS = "richmenu"  # RecordedMessage.via of the recorder's rich-menu calls
+PAGE_SIZE = 100  # conversation entries per /messages answer
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ def build_event(user_id: str, action: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-# Gist of what the bot sent ----------------------------------------------------------
+# What the bot sent, and what the persona sent ------------------------------------------
 
 
 def _action(action: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -139,48 +148,14 @@ def _action(action: dict[str, Any] | None) -> dict[str, Any] | None:
     return {key: action[key] for key in keep if key in action}
 
 
-def _walk_flex(node: Any, gist: dict[str, Any]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _walk_flex(item, gist)
-        return
-    if not isinstance(node, dict):
-        return
-    kind = node.get("type")
-    if kind == "text" and node.get("text"):
-        big_bold = node.get("weight") == "bold" and node.get("size") not in ("xxs", "xs", "sm")
-        if gist["title"] is None and big_bold:
-            gist["title"] = node["text"]
-        else:
-            gist["texts"].append(node["text"])
-    elif kind == "button":
-        action = _action(node.get("action"))
-        if action:
-            gist["buttons"].append(action)
-    elif kind == "image" and node.get("url"):
-        gist["images"].append(node["url"])
-    for key in ("header", "hero", "body", "footer"):
-        _walk_flex(node.get(key), gist)
-    if kind in ("box", "carousel"):
-        _walk_flex(node.get("contents"), gist)
-
-
 def gist(message: dict[str, Any]) -> dict[str, Any]:
-    """What the simulator shows of one LINE message (exact layouts are not needed)."""
+    """What the simulator draws of one LINE message (Flex contents are drawn as they are)."""
     kind = message.get("type")
     shown: dict[str, Any] = {"type": kind}
     if kind == "text":
         shown["text"] = message.get("text", "")
     elif kind == "flex":
-        contents = message.get("contents") or {}
-        bubbles = contents.get("contents", []) if contents.get("type") == "carousel" \
-            else [contents]
-        shown["alt_text"] = message.get("altText", "")
-        shown["bubbles"] = []
-        for bubble in bubbles:
-            card: dict[str, Any] = {"title": None, "texts": [], "buttons": [], "images": []}
-            _walk_flex(bubble, card)
-            shown["bubbles"].append(card)
+        shown.update(alt_text=message.get("altText", ""), contents=message.get("contents") or {})
     elif kind == "template":
         template = message.get("template") or {}
         shown.update(alt_text=message.get("altText", ""), title=template.get("title"),
@@ -196,6 +171,65 @@ def gist(message: dict[str, Any]) -> dict[str, Any]:
     items = (message.get("quickReply") or {}).get("items", [])
     shown["quick_replies"] = [a for a in (_action(i.get("action")) for i in items) if a]
     return shown
+
+
+def sent_by_user(event: dict[str, Any], action: dict[str, Any]) -> dict[str, Any] | None:
+    """What LINE shows in the chat for what the persona did (None: nothing shows)."""
+    kind = event["type"]
+    if kind in ("follow", "unfollow"):
+        return {"kind": kind}
+    if kind == "postback":
+        params = event["postback"].get("params")
+        if params:  # LINE shows nothing here; the simulator shows what was picked
+            return {"kind": "picked", "text": " ".join(params.values())}
+        display = action.get("displayText")
+        if display is None:
+            return None  # a postback without displayText shows nothing, as in LINE
+        if not isinstance(display, str) or not 0 < utf16_len(display) <= MAX_DISPLAY_TEXT:
+            abort(400, "displayText must have 1 to 300 characters")
+        return {"kind": "text", "text": display}
+    message = event["message"]
+    if message["type"] == "text":
+        return {"kind": "text", "text": message["text"]}
+    if message["type"] == "location":
+        return {"kind": "location", "latitude": message["latitude"],
+                "longitude": message["longitude"]}
+    return {"kind": message["type"]}  # sticker
+
+
+# The rich menu LINE would show this persona ------------------------------------------------
+
+
+def _latest_menu_op(session: Session, user_id: str, ops: tuple[str, ...]) -> dict[str, Any] | None:
+    rows = session.scalars(
+        select(RecordedMessage.payload).where(RecordedMessage.line_user_id == user_id,
+                                              RecordedMessage.via == MENU_OPS)
+        .order_by(RecordedMessage.id.desc()).limit(200))
+    return next((payload for payload in rows if payload.get("op") in ops), None)
+
+
+def shown_menu(session: Session, user_id: str) -> dict[str, Any] | None:
+    """The menu linked to this user, else the channel's default (as LINE picks), with its
+    image and tap areas; None when no deployed menu applies. Reads what the recording
+    transport recorded of `islandos line richmenu deploy` and the worker's link jobs."""
+    deployed = {row.line_rich_menu_id: row for row in session.scalars(
+        select(RichMenuDeployment))}
+    linked = _latest_menu_op(session, user_id, ("link", "unlink"))
+    menu_id = linked.get("richMenuId") if linked and linked["op"] == "link" else None
+    if menu_id not in deployed:  # never linked, unlinked, or a menu deleted since
+        default = _latest_menu_op(session, "all", ("default",))
+        menu_id = default.get("richMenuId") if default else None
+    row = deployed.get(menu_id) if menu_id else None
+    layout = next((item for item in LAYOUTS if row and item.name == row.name), None)
+    if row is None or layout is None:
+        return None
+    body = menu_body(layout, row.language)
+    image = url_for("static", filename=f"richmenus/{row.name}-{row.language}.png",
+                    v=row.version[:12])
+    return {"id": row.line_rich_menu_id, "image": image, "size": body["size"],
+            "selected": body["selected"], "chatBarText": body["chatBarText"],
+            "areas": [{**area["bounds"], "action": _action(area["action"])}
+                      for area in body["areas"]]}
 
 
 # Views ------------------------------------------------------------------------------
@@ -223,9 +257,14 @@ def send() -> ResponseReturnValue:
         abort(400, "send JSON")
     user_id = _checked_user(payload.get("user"))
     event = build_event(user_id, payload)
+    shown = sent_by_user(event, payload)
     body = json.dumps({"destination": "U" + "0" * 32, "events": [event]},
                       ensure_ascii=False).encode()
     state = islandos_state(current_app)
+    if shown is not None:  # before the webhook, so it comes before the bot's answer
+        with state.db.transaction() as session:
+            session.add(RecordedMessage(line_user_id=user_id, via=USER_SENT,
+                                        payload={"sent": shown}))
     response = current_app.test_client().post(
         "/callback", data=body, headers={
             "Content-Type": "application/json",
@@ -236,23 +275,32 @@ def send() -> ResponseReturnValue:
 
 @bp.get("/messages")
 def messages() -> ResponseReturnValue:
-    """What the bot sent this persona after message id `after` (replies, pushes, multicasts)."""
+    """The conversation after message id `after`: what the persona sent and what the bot sent
+    (replies, pushes, multicasts), with the persona's state and the rich menu shown now."""
     user_id = _checked_user(request.args.get("user"))
     after = request.args.get("after", 0, type=int) or 0
+    in_chat = (RecordedMessage.line_user_id == user_id, RecordedMessage.via != MENU_OPS)
     with islandos_state(current_app).db.transaction() as session:
         rows = list(session.scalars(
-            select(RecordedMessage).where(RecordedMessage.line_user_id == user_id,
-                                          RecordedMessage.id > after)
-            .order_by(RecordedMessage.id).limit(100)))
+            select(RecordedMessage).where(*in_chat, RecordedMessage.id > after)
+            .order_by(RecordedMessage.id).limit(PAGE_SIZE)))
         person = session.scalar(select(Person).where(Person.line_user_id == user_id))
         total = session.scalar(select(func.count()).select_from(RecordedMessage).where(
-            RecordedMessage.line_user_id == user_id)) or 0
+            *in_chat)) or 0
+        menu = shown_menu(session, user_id)
         about = None if person is None else {
             "id": person.id, "role": person.role, "status": person.status,
             "language": person.language, "name": person.full_name,
             "dialog_state": person.dialog_state}
     return jsonify({
-        "person": about, "total": total,
-        "items": [{"id": row.id, "via": row.via, "at": row.created_at.isoformat(),
-                   "messages": [gist(m) for m in row.payload.get("messages", [])]}
-                  for row in rows]})
+        "person": about, "total": total, "richmenu": menu, "page_size": PAGE_SIZE,
+        "items": [_item(row) for row in rows]})
+
+
+def _item(row: RecordedMessage) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": row.id, "via": row.via, "at": row.created_at.isoformat()}
+    if row.via == USER_SENT:
+        item["sent"] = row.payload.get("sent", {})
+    else:
+        item["messages"] = [gist(m) for m in row.payload.get("messages", [])]
+    return item
