@@ -54,6 +54,7 @@ class Settings:
     map_center: str = "26.2060,127.9850"  # latitude,longitude the map opens on
     map_zoom: int = 15
     map_data_license: str = "CC BY 4.0"
+    warm_up: bool = True  # load at start-up what the first request would load (not in tests)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,6 +107,7 @@ class Settings:
             "map_center": env.get("MAP_CENTER", "26.2060,127.9850"),
             "map_zoom": _int(env, "MAP_ZOOM", 15),
             "map_data_license": env.get("MAP_DATA_LICENSE", "CC BY 4.0"),
+            "warm_up": env.get("ISLANDOS_WARM_UP", "1").strip().lower() not in ("0", "false", "no"),
         }
         known = {f.name for f in fields(cls)}
         extra: dict[str, Any] = {}

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -28,7 +30,7 @@ from islandos.line.events import (
 from islandos.line.gateway import LineTransport, Outcome, SendResult
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
-from islandos.line.reply_log import SentReplies
+from islandos.line.reply_log import SentReplies, mark_sent
 from islandos.line.router import Context
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
@@ -140,6 +142,34 @@ class Inbox:
         """Send committed replies at once (reply tokens expire); never raises."""
         for reply in replies:
             self._reply(reply)
+
+    def rehearse(self, samples: Sequence[dict[str, Any]]) -> int:
+        """Store and answer sample events in a transaction that is then rolled back.
+
+        Nothing is kept and nothing is sent. Run at start-up, it leaves the SQL of the
+        webhook's path compiled, the handlers' translations and LINE's message models loaded,
+        so the first real event does none of that. Returns how many messages were built.
+        """
+        built = 0
+        lock: AbstractContextManager[None] = (
+            self.db.write_lock.held() if self.db.write_lock else nullcontext())
+        with lock, self.db.sessions() as session:
+            transaction = session.begin()
+            try:
+                for raw in samples:
+                    event = LineEvent.from_json(raw)
+                    row_id = self._record_once(session, event)
+                    if row_id is None:
+                        continue
+                    try:
+                        built += len(self._dispatch(session, event))
+                    except HandlerFailed:
+                        continue
+                    mark_sent(session, [row_id])
+                    _set_reply_state(session, row_id, ReplyState.NONE)
+            finally:
+                transaction.rollback()
+        return built
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
         try:
