@@ -18,13 +18,16 @@ a process that cannot warm up (e.g. before `islandos db upgrade`) still starts.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Engine
 from sqlalchemy.orm import configure_mappers
 
 from islandos.clock import now
@@ -72,7 +75,23 @@ def _translations(app: Flask) -> None:
 
 def _webhook(app: Flask) -> None:
     configure_mappers()
-    islandos_state(app).inbox.rehearse(sample_events())
+    state = islandos_state(app)
+    _no_shared_connections_after_fork(state.db.engine)
+    state.inbox.rehearse(sample_events())
+
+
+def _no_shared_connections_after_fork(engine: Engine) -> None:
+    """The rehearsal leaves a connection in the pool. Under `gunicorn --preload` the app is
+    built before the fork, and two processes must never use one connection: a child starts
+    with an empty pool (leaving the parent's connections to the parent)."""
+    ref = weakref.ref(engine)
+
+    def in_child() -> None:
+        found = ref()
+        if found is not None:
+            found.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 def _routes(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -97,6 +98,19 @@ def test_the_warm_up_leaves_nothing_behind_and_sends_nothing(fresh_app, fake_lin
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
         assert session.scalar(select(func.count()).select_from(Person)) == 0
     assert fake_line.requests == []
+
+
+def test_a_forked_worker_does_not_share_the_warm_up_connection(fresh_app):
+    """gunicorn --preload builds the app before forking its workers."""
+    warm_up(fresh_app)
+    engine = islandos_state(fresh_app).db.engine
+    assert engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+    pid = os.fork()
+    if pid == 0:  # the worker: starts with no connection of its parent's
+        os._exit(0 if engine.pool.checkedin() == 0 else 1)  # type: ignore[attr-defined]
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert engine.pool.checkedin() >= 1  # type: ignore[attr-defined]  # the parent keeps its own
 
 
 def production_app(database_url: str, fake_line, **extra) -> Flask:
