@@ -19,6 +19,7 @@ from islandos.line.inbox import Inbox
 from islandos.logs import configure_logging
 from islandos.registry import Feature, Registry
 from islandos.settings import INSTANCE_DIR, PROJECT_ROOT, Settings
+from islandos.warmup import warm_up
 from islandos.web import (
     admin,
     errors,
@@ -92,6 +93,8 @@ def create_app(overrides: Mapping[str, Any] | None = None,
     admin.init_app(app)
     if settings.is_development:
         app.register_blueprint(simulator.bp)
+    if settings.warm_up and not settings.is_testing:
+        warm_up(app)  # what the first request would load lazily (see islandos/warmup.py)
     if not settings.is_testing:
         # What exists now lives as long as the process. Frozen, the collector's full passes
         # skip it (some 200,000 objects, about 100 ms a pass), so they no longer pause a

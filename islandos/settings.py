@@ -57,6 +57,7 @@ class Settings:
     map_data_license: str = "CC BY 4.0"
     admin_idle_minutes: float = 30.0
     admin_session_hours: float = 8.0
+    warm_up: bool = True  # load at start-up what the first request would load (not in tests)
 
     @property
     def is_development(self) -> bool:
@@ -110,6 +111,7 @@ class Settings:
             "map_data_license": env.get("MAP_DATA_LICENSE", "CC BY 4.0"),
             "admin_idle_minutes": _positive(env, "ADMIN_IDLE_MINUTES", 30.0),
             "admin_session_hours": _positive(env, "ADMIN_SESSION_HOURS", 8.0),
+            "warm_up": env.get("ISLANDOS_WARM_UP", "1").strip().lower() not in ("0", "false", "no"),
         }
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(overrides or {}) - known)

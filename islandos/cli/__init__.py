@@ -26,7 +26,9 @@ class IslandGroup(FlaskGroup):
         return self._feature_commands().get(name) or super().get_command(ctx, name)
 
 
-@click.group(cls=IslandGroup, create_app=lambda: create_app(), add_default_commands=False,
+# Commands need no warm-up (`islandos serve` warms its web app up itself).
+@click.group(cls=IslandGroup, create_app=lambda: create_app({"warm_up": False}),
+             add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """IslandOS: run the island's LINE account, web pages and worker."""

@@ -16,6 +16,7 @@ from islandos.demo import seed_demo
 from islandos.extensions import islandos_state
 from islandos.line.richmenus import deploy_rich_menus
 from islandos.line.worker import Worker
+from islandos.warmup import warm_up
 
 
 def make_worker() -> Worker:
@@ -65,6 +66,8 @@ def serve(host: str, port: int, demo: bool) -> None:
             report = deploy_rich_menus(state.db, state.transport)
             click.echo(f"rich menus: {len(report.created)} created, "
                        f"{len(report.unchanged)} unchanged")
+    if not state.settings.is_testing:
+        warm_up(current_app._get_current_object())  # type: ignore[attr-defined]
     stop = threading.Event()
     thread = threading.Thread(
         target=make_worker().run_forever, args=(stop, state.settings.worker_poll_seconds),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from linebot.v3.messaging import (
     RichMenuRequest,
 )
 
+from islandos.clock import now
 from islandos.db import Database
 from islandos.line.messages import Message, check_messages
 from islandos.models.recordings import RecordedMessage
@@ -29,6 +31,8 @@ from islandos.settings import Settings
 log = logging.getLogger(__name__)
 
 MONTHLY_LIMIT_TEXT = "monthly limit"
+# A Retry-After beyond this is taken as this: one odd header must not stop sending for days.
+MAX_RETRY_AFTER_SECONDS = 3600.0
 
 
 class Outcome(Enum):
@@ -46,6 +50,7 @@ class SendResult:
     status: int | None = None
     detail: str = ""
     request_id: str | None = None
+    retry_after: float | None = None  # seconds LINE asked us to wait (Retry-After), if it did
 
     @property
     def accepted(self) -> bool:
@@ -98,6 +103,26 @@ def classify_http_error(status: int, body: str) -> Outcome:
     return Outcome.REFUSED
 
 
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from a Retry-After header (a number, or an HTTP date read on our clock)."""
+    raw = None
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = str(value).strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(raw) - now()).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
 def _error_detail(body: Any) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
     try:
@@ -127,9 +152,12 @@ class LineApiTransport:
     def _configuration(settings: Settings, host: str) -> Configuration:
         configuration = Configuration(host=host, access_token=settings.line_channel_access_token)
         # Only connection failures are retried by urllib3: a request LINE may have read is
-        # never re-sent behind our back (the outbox decides, with its retry key).
+        # never re-sent behind our back (the outbox decides, with its retry key). Nor does
+        # urllib3 look at Retry-After: it would turn a 429 that carries one into an opaque
+        # MaxRetryError, hiding both the wait LINE asks for and a used-up monthly quota.
         configuration.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0,
-                                              redirect=0, allowed_methods=None)
+                                              redirect=0, allowed_methods=None,
+                                              respect_retry_after_header=False)
         configuration.connection_pool_maxsize = 10
         return configuration
 
@@ -143,7 +171,8 @@ class LineApiTransport:
             outcome = classify_http_error(status, detail)
             if status == 409:
                 request_id = (exc.headers or {}).get("x-line-accepted-request-id", request_id)
-            return SendResult(outcome, status, detail, request_id)
+            retry_after = retry_after_seconds(exc.headers) if status == 429 else None
+            return SendResult(outcome, status, detail, request_id, retry_after)
         except urllib3.exceptions.NewConnectionError as exc:
             detail = f"{what}: cannot connect ({exc.__class__.__name__})"
             return SendResult(Outcome.RETRY, None, detail)
@@ -175,7 +204,8 @@ class LineApiTransport:
             # Never connected: LINE never saw it, the caller may turn it into a push.
             return SendResult(Outcome.REFUSED, None, result.detail)
         if result.outcome is Outcome.RETRY:
-            return SendResult(Outcome.UNCERTAIN, result.status, result.detail, result.request_id)
+            return SendResult(Outcome.UNCERTAIN, result.status, result.detail, result.request_id,
+                              result.retry_after)
         return result
 
     def push(self, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:

@@ -7,7 +7,10 @@ import hashlib
 import hmac
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -24,10 +27,10 @@ from islandos.line.events import (
     MalformedEvent,
     fallback_event_id,
 )
-from islandos.line.gateway import LineTransport, Outcome
+from islandos.line.gateway import LineTransport, Outcome, SendResult
 from islandos.line.messages import Message, check_messages, text
 from islandos.line.outbox import enqueue_push
-from islandos.line.reply_log import SentReplies
+from islandos.line.reply_log import SentReplies, mark_sent
 from islandos.line.router import Context
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
@@ -56,6 +59,10 @@ _RECORD_ONCE = {
 }
 _SET_REPLY_STATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
 
+# LINE takes a reply token once, within about a minute of the event: a reply that timed out
+# is tried once more with the same token while it is surely still valid.
+REPLY_RETRY_WITHIN = timedelta(seconds=45)
+
 
 def signature_is_valid(channel_secret: str, body: bytes, signature: str | None) -> bool:
     """X-Line-Signature: base64 of HMAC-SHA256 of the raw body, keyed with the channel secret."""
@@ -83,6 +90,7 @@ class PendingReply:
     user_id: str | None
     reply_token: str
     messages: list[Message]
+    received_at: datetime = field(default_factory=now)
 
 
 class Inbox:
@@ -134,6 +142,34 @@ class Inbox:
         """Send committed replies at once (reply tokens expire); never raises."""
         for reply in replies:
             self._reply(reply)
+
+    def rehearse(self, samples: Sequence[dict[str, Any]]) -> int:
+        """Store and answer sample events in a transaction that is then rolled back.
+
+        Nothing is kept and nothing is sent. Run at start-up, it leaves the SQL of the
+        webhook's path compiled, the handlers' translations and LINE's message models loaded,
+        so the first real event does none of that. Returns how many messages were built.
+        """
+        built = 0
+        lock: AbstractContextManager[None] = (
+            self.db.write_lock.held() if self.db.write_lock else nullcontext())
+        with lock, self.db.sessions() as session:
+            transaction = session.begin()
+            try:
+                for raw in samples:
+                    event = LineEvent.from_json(raw)
+                    row_id = self._record_once(session, event)
+                    if row_id is None:
+                        continue
+                    try:
+                        built += len(self._dispatch(session, event))
+                    except HandlerFailed:
+                        continue
+                    mark_sent(session, [row_id])
+                    _set_reply_state(session, row_id, ReplyState.NONE)
+            finally:
+                transaction.rollback()
+        return built
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
         try:
@@ -215,22 +251,10 @@ class Inbox:
         return messages
 
     def _reply(self, reply: PendingReply) -> None:
-        try:
-            result = self.transport.reply(reply.reply_token, reply.messages)
-        except Exception as exc:  # a bug in sending must not cost the committed event
-            log.exception("reply crashed event=%s user=%s", reply.webhook_event_id, reply.user_id)
-            result_state, error = ReplyState.UNKNOWN, exc.__class__.__name__
-        else:
-            if result.outcome is Outcome.ACCEPTED:
-                result_state, error = ReplyState.SENT, ""
-            elif result.outcome is Outcome.UNCERTAIN:
-                result_state, error = ReplyState.UNKNOWN, result.detail
-            else:
-                result_state, error = ReplyState.PUSHED, f"{result.status} {result.detail}"
-            if result_state != ReplyState.SENT:
-                log.warning("reply not confirmed event=%s user=%s outcome=%s status=%s",
-                            reply.webhook_event_id, reply.user_id, result.outcome.value,
-                            result.status)
+        result_state, error = self._deliver(reply)
+        if result_state != ReplyState.SENT:
+            log.warning("reply not confirmed event=%s user=%s state=%s (%s)",
+                        reply.webhook_event_id, reply.user_id, result_state, error[:120])
         try:
             if result_state == ReplyState.SENT:
                 self.sent_replies.mark(reply.event_row_id)
@@ -244,6 +268,47 @@ class Inbox:
         except Exception:
             log.exception("could not record the reply outcome event=%s user=%s",
                           reply.webhook_event_id, reply.user_id)
+
+    def _deliver(self, reply: PendingReply) -> tuple[str, str]:
+        """Send one reply; its reply state and, unless sent, why.
+
+        A reply whose answer never came (a timeout, or LINE's own error) is tried once more
+        with the same token while the token is valid: LINE takes a token once, so if the
+        first went through the second is refused and nothing is sent twice. That refusal
+        ("Invalid reply token") cannot tell "delivered" from "expired": unknown, never a push.
+        """
+        first = self._send_reply(reply)
+        if first is None:
+            return ReplyState.UNKNOWN, "reply crashed"
+        if first.outcome is not Outcome.UNCERTAIN:
+            return _reply_state(first)
+        if first.retry_after is not None or now() - reply.received_at > REPLY_RETRY_WITHIN:
+            return ReplyState.UNKNOWN, _describe(first)  # LINE asked us to wait, or too late
+        log.info("reply unanswered, trying its token once more event=%s user=%s (%s)",
+                 reply.webhook_event_id, reply.user_id, _describe(first))
+        second = self._send_reply(reply)
+        if second is not None and second.outcome is Outcome.ACCEPTED:
+            return ReplyState.SENT, ""
+        retry = _describe(second) if second is not None else "crashed"
+        return ReplyState.UNKNOWN, f"{_describe(first)}; retry: {retry}"
+
+    def _send_reply(self, reply: PendingReply) -> SendResult | None:
+        try:
+            return self.transport.reply(reply.reply_token, reply.messages)
+        except Exception:  # a bug in sending must not cost the committed event
+            log.exception("reply crashed event=%s user=%s", reply.webhook_event_id, reply.user_id)
+            return None
+
+
+def _describe(result: SendResult) -> str:
+    return f"{result.status or '-'} {result.detail}".strip()
+
+
+def _reply_state(result: SendResult) -> tuple[str, str]:
+    """The state of a reply from LINE's first answer (not a timeout)."""
+    if result.outcome is Outcome.ACCEPTED:
+        return ReplyState.SENT, ""
+    return ReplyState.PUSHED, _describe(result)  # LINE certainly did not take it
 
 
 

@@ -8,6 +8,7 @@ import os
 import threading
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from islandos.db import Database
 from islandos.models.webhook_events import ReplyState, WebhookEvent
@@ -72,10 +73,14 @@ class SentReplies:
 
     def _write(self, row_ids: list[int]) -> None:
         with self.db.transaction() as session:
-            session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id.in_(row_ids),
-                       WebhookEvent.reply_state == ReplyState.PENDING)
-                .values(reply_state=ReplyState.SENT)
-                .execution_options(synchronize_session=False)
-            )
+            mark_sent(session, row_ids)
+
+
+def mark_sent(session: Session, row_ids: list[int]) -> None:
+    """Say the replies of these events went out (those still pending)."""
+    session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id.in_(row_ids), WebhookEvent.reply_state == ReplyState.PENDING)
+        .values(reply_state=ReplyState.SENT)
+        .execution_options(synchronize_session=False)
+    )

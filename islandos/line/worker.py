@@ -94,6 +94,7 @@ class Worker:
         self.batch = batch
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._periodic_last_run: dict[str, datetime] = {}
+        self._held_until: datetime | None = None
 
     # Loop --------------------------------------------------------------------
 
@@ -124,11 +125,21 @@ class Worker:
                 report.paused = pause.reason if pause else None
             if pause is not None:
                 break
+            if self._held_until is not None and now() < self._held_until:
+                break  # LINE asked us to wait (Retry-After): nothing goes out before then
             claimed = self._claim_outbox()
             if not claimed:
                 break
             for position, message_id in enumerate(claimed):
-                if self._send(message_id, report) in (Outcome.MONTHLY_LIMIT, Outcome.UNAUTHORIZED):
+                result = self._send(message_id, report)
+                if result is None:
+                    continue
+                if result.outcome in (Outcome.MONTHLY_LIMIT, Outcome.UNAUTHORIZED):
+                    self._release(claimed[position + 1:])
+                    break
+                if result.outcome is Outcome.RETRY and result.retry_after is not None:
+                    # LINE's rate limit is the channel's: the other messages would be refused too.
+                    self._held_until = now() + timedelta(seconds=result.retry_after)
                     self._release(claimed[position + 1:])
                     break
         return report
@@ -215,7 +226,7 @@ class Worker:
             row.first_attempt_at = moment
         return True
 
-    def _send(self, message_id: int, report: WorkReport) -> Outcome | None:
+    def _send(self, message_id: int, report: WorkReport) -> SendResult | None:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, message_id)
             if row is None or row.status != OutboxStatus.SENDING:
@@ -233,7 +244,7 @@ class Worker:
             row = session.get(OutboxMessage, message_id)
             assert row is not None
             self._record_result(session, row, result, report)
-        return result.outcome
+        return result
 
     def _record_result(
         self, session: Session, row: OutboxMessage, result: SendResult, report: WorkReport
@@ -264,7 +275,12 @@ class Worker:
             report.paused = outcome.value
             log.error("sending paused (%s): %s", outcome.value, row.last_error)
             return
-        row.next_attempt_at = moment + backoff(row.attempts)
+        wait = backoff(row.attempts)
+        if result.retry_after is not None:
+            # LINE said how long to wait: at least that, whatever our own back-off says.
+            wait = max(wait, timedelta(seconds=result.retry_after))
+            row.last_error = f"{row.last_error} (Retry-After {result.retry_after:g} s)"[:1000]
+        row.next_attempt_at = moment + wait
         report.retried += 1
         log.info("outbox %s will be retried (%s)", row.id, row.last_error)
 

@@ -81,6 +81,7 @@ class _Scripted:
     times: int
     delay: float
     accept: bool
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -238,15 +239,17 @@ class FakeLineApi:
         times: int = 1,
         delay: float = 0,
         accept: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` requests to `path` with `status`/`body` after `delay` seconds.
 
         With accept=True the request is processed and kept as if it succeeded (retry key
         accepted, usage counted) and only the answer is replaced; an invalid request still
-        gets its real error.
+        gets its real error. `headers` go with the answer (e.g. `{"Retry-After": "20"}`).
         """
         entry = _Scripted(
-            status, default_error_body(status) if body is None else body, times, delay, accept
+            status, default_error_body(status) if body is None else body, times, delay, accept,
+            dict(headers or {}),
         )
         with self._lock:
             self._scripts.setdefault(path, deque()).append(entry)
@@ -281,10 +284,12 @@ class FakeLineApi:
             return _Answer(401, AUTH_FAILED_BODY), 0.0
         scripted = self._take_script(call.path)
         if scripted is not None and not scripted.accept:
-            return _Answer(scripted.status, scripted.body), scripted.delay
+            return _Answer(scripted.status, scripted.body, headers=dict(scripted.headers)), \
+                scripted.delay
         answer = self._dispatch(call)
         if scripted is not None and answer.status < 300:
-            answer = _Answer(scripted.status, scripted.body, accepted=True)
+            answer = _Answer(scripted.status, scripted.body, headers=dict(scripted.headers),
+                             accepted=True)
         return answer, scripted.delay if scripted else 0.0
 
     def _take_script(self, path: str) -> _Scripted | None:

@@ -402,6 +402,33 @@ def test_scripted_rate_limit_then_success(fake: FakeLineApi, api: MessagingApi) 
     assert len(fake.calls(MULTICAST)) == 1
 
 
+def test_a_scripted_rate_limit_can_say_when_to_come_back(
+    fake: FakeLineApi, api: MessagingApi
+) -> None:
+    fake.script(PUSH, 429, headers={"Retry-After": "20"})
+    with pytest.raises(ApiException) as exc_info:
+        api.push_message(PushMessageRequest(to=user(), messages=[TextMessage(text="hi")]))
+    assert exc_info.value.status == 429
+    assert exc_info.value.headers["Retry-After"] == "20"
+    assert sdk_error(exc_info) == RATE_LIMIT_BODY
+
+
+def test_a_reply_token_is_taken_once_even_when_the_first_answer_is_slow(
+    fake: FakeLineApi, http: urllib3.PoolManager
+) -> None:
+    token = fake.issue_reply_token()
+    fake.script(REPLY, 200, {}, delay=0.5, accept=True)
+    body = {"replyToken": token, "messages": [text()]}
+    headers = {"Authorization": "Bearer test-token", "Content-Type": "application/json"}
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        http.request("POST", fake.base_url + REPLY, body=json.dumps(body).encode(),
+                     headers=headers, timeout=0.1, retries=False)
+    again = call(fake, http, REPLY, body)
+    assert again.status == 400
+    assert json.loads(again.data) == {"message": "Invalid reply token"}
+    assert [r.accepted for r in fake.requests] == [True, False]
+
+
 def test_monthly_limit(fake: FakeLineApi, api: MessagingApi, http: urllib3.PoolManager) -> None:
     fake.quota_limit = 5
     messages = [TextMessage(text="one"), TextMessage(text="two")]

@@ -25,7 +25,7 @@ from islandos.models.admin import AdminRole, AdminSession, AdminSessionStage, Ad
 from islandos.models.system import SendingPause
 from islandos.registry import NavItem
 from islandos.services import admin_sessions
-from islandos.web.admin.throttle import LoginThrottle
+from islandos.web.admin.throttle import LoginThrottle, warn_if_counted_per_process
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -286,6 +286,7 @@ def init_app(app: Flask) -> None:
 
     state = islandos_state(app)
     app.extensions[THROTTLE_KEY] = LoginThrottle(state.settings.ratelimit_storage_uri)
+    warn_if_counted_per_process(state.settings.env, state.settings.ratelimit_storage_uri)
     app.context_processor(_chrome)
     app.register_blueprint(bp)
     for feature in state.registry.features:
