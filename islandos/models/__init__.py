@@ -2,6 +2,15 @@
 
 from islandos.models.admin import AdminLineLinkCode, AdminUser
 from islandos.models.audit import AuditEntry
+from islandos.models.fees import (
+    FeeCategory,
+    FeeCheckIn,
+    FeePass,
+    FeePayment,
+    FeePaymentLine,
+    FeeRefund,
+    StripeEvent,
+)
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
 from islandos.models.notices import Notice, NoticeDelivery, NoticeImage
@@ -28,6 +37,12 @@ __all__ = [
     "District",
     "FamilyCode",
     "FamilyLink",
+    "FeeCategory",
+    "FeeCheckIn",
+    "FeePass",
+    "FeePayment",
+    "FeePaymentLine",
+    "FeeRefund",
     "InviteCode",
     "IslanderRequest",
     "Job",
@@ -51,6 +66,7 @@ __all__ = [
     "SpotPhoto",
     "SpotText",
     "Status",
+    "StripeEvent",
     "WebhookEvent",
     "WorkerHeartbeat",
 ]
