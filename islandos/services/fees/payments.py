@@ -186,7 +186,12 @@ def record_refunded_total(session: Session, settings: Settings, payment: FeePaym
 
 
 def refund_amount(payment: FeePayment, counts: Mapping[str, int] | None) -> int:
-    """What the office's choice costs: the given people (by category), or everything left."""
+    """What the office's choice costs: the given people (by category), or everything left.
+
+    Raises RefundError when the payment is refunded already or the people were not paid for.
+    """
+    if payment.status == PaymentStatus.REFUNDED:
+        raise RefundError(N_("この支払いはすでに全額返金されています。"))
     if counts is None:
         return payment.total_jpy - payment.refunded_jpy
     by_code = {line.category_code: line for line in payment.lines}

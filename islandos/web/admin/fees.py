@@ -163,6 +163,18 @@ def payment_page(payment_id: int) -> ResponseReturnValue:
     return _payment_page(payment_id)
 
 
+def _chosen_counts(payment: FeePayment) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in payment.lines:
+        raw = request.form.get(f"refund_{line.category_code}", "0").strip() or "0"
+        if not raw.isdigit() or len(raw) > 3:
+            raise RefundError(N_("返金する人数は数字で入れてください。"))
+        counts[line.category_code] = int(raw)
+    if not any(counts.values()):
+        raise RefundError(N_("返金する人数を入れてください。"))
+    return counts
+
+
 @bp.post("/fees/payments/<int:payment_id>/refund")
 @role_required(EDITOR)
 def refund(payment_id: int) -> ResponseReturnValue:
@@ -173,27 +185,21 @@ def refund(payment_id: int) -> ResponseReturnValue:
     nonce = request.form.get("nonce", "")
     full = request.form.get("full") == "1"
     reason = request.form.get("reason", "").strip()[:200] or None
+    error: str | None = None
     with state.db.transaction() as session:
         payment = session.get(FeePayment, payment_id)
         if payment is None:
             abort(404)
-        if not payment.is_fulfilled or payment.fee_pass is None:
-            return _payment_page(payment_id, _("支払いが済んでいないため返金できません。"), 400)
         try:
-            counts: dict[str, int] | None = None
-            if not full:
-                counts = {}
-                for line in payment.lines:
-                    raw = request.form.get(f"refund_{line.category_code}", "0").strip() or "0"
-                    if not raw.isdigit():
-                        raise RefundError(N_("返金する人数は数字で入れてください。"))
-                    counts[line.category_code] = int(raw)
-                if not any(counts.values()):
-                    raise RefundError(N_("返金する人数を入れてください。"))
+            if not payment.is_fulfilled or payment.fee_pass is None:
+                raise RefundError(N_("支払いが済んでいないため返金できません。"))
+            counts = None if full else _chosen_counts(payment)
             amount = refund_amount(payment, counts)
-        except RefundError as error:
-            return _payment_page(payment_id, _(str(error)), 400)
+        except RefundError as refused:
+            error = str(refused)
         intent, reference = payment.payment_intent_id, payment.reference
+    if error is not None:
+        return _payment_page(payment_id, _(error), 400)
     stripe_refund_id = None
     if amount > 0:
         if not intent or len(nonce) < 16:
