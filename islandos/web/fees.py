@@ -102,7 +102,7 @@ def fee_submit() -> ResponseReturnValue:
     moment = now()
     person_id = None
     if request.form.get("u"):
-        person_id = person_from_link(settings, request.form["u"], moment)
+        person_id = person_from_link(settings, request.form["u"])
     try:
         with state.db.transaction() as session:
             earlier = orders.payment_by_nonce(session, nonce)

@@ -27,6 +27,7 @@ from tests.support.admin import admin_client  # noqa: F401
 WEBHOOK_SECRET = "whsec_test_fake"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +76,10 @@ class Visitor:
 
     def pay(self, url: str = "/fee", nonce: str | None = None, **fields: Any) -> TestResponse:
         """Fill in the form (count_<code>=n, arrival=...) and send it, as the page does."""
-        _html, csrf, form_nonce = self.open_form(url)
-        src = re.search(r"src=(\w+)", url)
-        data = {"csrf_token": csrf, "nonce": nonce or form_nonce,
-                "src": src.group(1) if src else "web"}
+        html, _csrf, _nonce = self.open_form(url)
+        data = dict(_HIDDEN.findall(html))  # csrf_token, nonce, src, the LINE link's u
+        if nonce:
+            data["nonce"] = nonce
         data.update({key: str(value) for key, value in fields.items()})
         return self.client.post("/fee", data=data)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from islandos.settings import Settings
@@ -23,13 +21,10 @@ def fee_link(settings: Settings, person_id: int, language: str) -> str:
             "&openExternalBrowser=1")
 
 
-def person_from_link(settings: Settings, token: str, moment: datetime) -> int | None:
-    """The person id of a genuine, recent link; None for anything else."""
-    serializer = _serializer(settings)
+def person_from_link(settings: Settings, token: str) -> int | None:
+    """The person id of a genuine link less than three days old; None for anything else."""
     try:
-        value, signed_at = serializer.loads(token, max_age=None, return_timestamp=True)
-    except BadSignature:
+        value = _serializer(settings).loads(token, max_age=MAX_AGE_SECONDS)
+    except BadSignature:  # also SignatureExpired
         return None
-    if (moment - signed_at).total_seconds() > MAX_AGE_SECONDS or not isinstance(value, int):
-        return None
-    return value
+    return value if isinstance(value, int) else None
