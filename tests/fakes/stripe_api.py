@@ -305,6 +305,9 @@ class FakeStripeApi:
                 url = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
+                if url.path == "/favicon.ico":  # the hosted page has none
+                    self._send(204, b"", "image/x-icon")
+                    return
                 if url.path.startswith("/pay/"):
                     session_id = url.path.removeprefix("/pay/")
                     if method == "GET":
