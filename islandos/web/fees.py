@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
+from islandos.i18n import N_
 from islandos.models.fees import FeePayment, PaymentStatus
 from islandos.services.fees import orders
 from islandos.services.fees.events import handle_event
@@ -59,6 +60,8 @@ local_checkout_bp = Blueprint("local_checkout", __name__)
 webhook_bp.record_once(lambda state: state.app.extensions["csrf"].exempt(webhook_bp))
 
 SOURCE_WORDS = {"port", "ferry", "inn", "line"}
+EXPIRED_FORM = N_("ページの有効期限が切れました。もう一度入れてください。")
+UNAVAILABLE = N_("ただいまお支払いを受け付けられません。しばらくしてからもう一度お試しください。")
 
 
 def _source() -> str:
@@ -98,7 +101,7 @@ def fee_submit() -> ResponseReturnValue:
     values = {key: str(value) for key, value in request.form.items()}
     nonce = request.form.get("nonce", "")
     if not 16 <= len(nonce) <= 64:
-        return _form_page([_("ページの有効期限が切れました。もう一度入れてください。")], 400, values)
+        return _form_page([_(EXPIRED_FORM)], 400, values)
     moment = now()
     person_id = None
     if request.form.get("u"):
@@ -132,13 +135,12 @@ def fee_submit() -> ResponseReturnValue:
             failed = locked_payment(session, reference=request_.reference)
             if failed is not None and failed.status == PaymentStatus.PENDING:
                 failed.status = PaymentStatus.FAILED  # reconcile still finds it if Stripe has it
-        return _form_page([_("ただいまお支払いを受け付けられません。しばらくしてからもう一度お試しください。")],
-                          503, values)
+        return _form_page([_(UNAVAILABLE)], 503, values)
     with state.db.transaction() as session:
-        payment = locked_payment(session, reference=request_.reference)
-        assert payment is not None
-        payment.checkout_session_id = started.id
-        payment.checkout_url = started.url
+        started_payment = locked_payment(session, reference=request_.reference)
+        assert started_payment is not None
+        started_payment.checkout_session_id = started.id
+        started_payment.checkout_url = started.url
     return redirect(started.url, 303)
 
 

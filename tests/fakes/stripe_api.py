@@ -276,7 +276,7 @@ class FakeStripeApi:
             request = urllib.request.Request(self.webhook_url, data=body, method="POST", headers={
                 "Content-Type": "application/json",
                 "Stripe-Signature": signature_header(self.webhook_secret, body)})
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
         return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id)
 
@@ -333,10 +333,10 @@ class FakeStripeApi:
                 status, answer = fake._call(method, url.path, params, headers)
                 self._send(status, json.dumps(answer).encode(), "application/json")
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._handle("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._handle("POST")
 
         return Handler

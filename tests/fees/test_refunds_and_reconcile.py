@@ -1,6 +1,8 @@
-"""Refunds from the dashboard through Stripe's API, charge.refunded, and `islandos fees reconcile`."""
+"""Refunds from the dashboard through Stripe's API, charge.refunded, `islandos fees reconcile`."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
@@ -18,7 +20,6 @@ def _paid(visitor, stripe_api, stripe_webhook, db, **counts) -> FeePayment:
 
 def _refund_form(staff, payment: FeePayment) -> dict[str, str]:
     page = staff.get(f"/admin/fees/payments/{payment.id}").get_data(as_text=True)
-    import re
     nonce = re.search(r'name="nonce" value="([^"]+)"', page)
     assert nonce, "no refund form"
     return {"nonce": nonce.group(1)}

@@ -36,8 +36,8 @@ class CategoryInput:
 
 # The demo island's table. Exempt people pay nothing and are still counted.
 DEFAULT_TABLE = (
-    CategoryInput("adult", "大人（中学生以上）", "Adult (13 and over)", 500, False, date(2026, 4, 1),
-                  sort_order=10),
+    CategoryInput("adult", "大人（中学生以上）", "Adult (13 and over)", 500, False,
+                  date(2026, 4, 1), sort_order=10),
     CategoryInput("child", "子ども（6〜12歳）", "Child (6–12)", 200, False, date(2026, 4, 1),
                   sort_order=20),
     CategoryInput("under6", "6歳未満", "Under 6", 0, True, date(2026, 4, 1), sort_order=30),

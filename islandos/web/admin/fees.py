@@ -35,6 +35,7 @@ bp = feature_blueprint("fees_admin", __name__)
 
 EDITOR, VIEWER = AdminRole.EDITOR, AdminRole.VIEWER
 REPORT_DAYS = 31
+STRIPE_DOWN = N_("Stripeにつながらず、返金できませんでした。時間をおいてもう一度お試しください。")
 
 
 class CsrfForm(FlaskForm):
@@ -210,7 +211,7 @@ def refund(payment_id: int) -> ResponseReturnValue:
                 intent, amount, f"refund-{nonce}",
                 {"reference": reference, "counts": summary or "all"})
         except (PaymentsUnavailable, PaymentsNotSetUp):
-            return _payment_page(payment_id, _("Stripeにつながらず、返金できませんでした。時間をおいてもう一度お試しください。"), 503)
+            return _payment_page(payment_id, _(STRIPE_DOWN), 503)
         stripe_refund_id = str(made["id"])
     with state.db.transaction() as session:
         locked = locked_payment(session, reference=reference)
