@@ -135,3 +135,11 @@ def test_without_stripe_keys_payments_are_not_set_up(
         assert client.get("/dev/checkout/cs_local_x").status_code == 404
     finally:
         islandos_state(application).db.dispose()
+
+
+def test_the_fee_page_carries_todays_closures(visitor, db):
+    from islandos.demo.map import seed_map
+    with db.transaction() as session:
+        seed_map(session)  # the demo island closes a path for a ritual today
+    html, _csrf, _nonce = visitor.open_form("/fee?src=port")
+    assert "本日のお知らせ" in html and "アガリ拝所の周りの小道" in html

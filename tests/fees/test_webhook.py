@@ -131,3 +131,21 @@ def test_an_event_for_a_checkout_we_never_made_changes_nothing(stripe_webhook, d
         "client_reference_id": "someone-elses-reference", "payment_intent": "pi_other"})
     assert response.json["outcome"] == "unknown checkout"
     assert _passes(db) == 0
+
+
+def test_nothing_of_the_payer_is_logged_or_stored(
+        visitor, stripe_api, stripe_webhook, db, caplog):
+    caplog.set_level("DEBUG")
+    session_id = _start(visitor, stripe_api)
+    paid = {**stripe_api.complete(session_id),
+            "customer_details": {"email": "payer@example.com", "name": "Payer Name"}}
+    stripe_webhook.send("checkout.session.completed", paid)
+    stripe_api.refunds["re_y"] = {"id": "re_y", "amount": 500, "created": 0,
+                                  "payment_intent": paid["payment_intent"],
+                                  "status": "succeeded", "metadata": {}}
+    stripe_webhook.send("charge.refunded", stripe_api.charge(session_id))
+    assert "payer@example.com" not in caplog.text and "Payer Name" not in caplog.text
+    with db.transaction() as session:
+        rows = [repr(row) + str(vars(row)) for model in (StripeEvent, FeePayment)
+                for row in session.scalars(select(model))]
+    assert rows and not any("payer@example.com" in row or "Payer" in row for row in rows)
