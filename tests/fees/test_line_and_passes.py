@@ -112,3 +112,21 @@ def test_a_forged_pass_is_refused(app, forge):
         forged = "IP1.bm90aGluZw.AAAA"
     with pytest.raises(ForgedPass):
         verify_pass(settings, forged)
+
+
+def test_deleting_a_visitors_data_keeps_the_payment_counted_but_unlinked(
+        app, line, db, visitor, stripe_api, stripe_webhook):
+    from islandos.services.privacy import delete_personal_data
+    with db.transaction() as session:
+        person = make_person(session, role=Role.TOURIST, line_user_id=line_user_id(71))
+        person_id = person.id
+    button = actions(Chat(line, line_user_id(71)).say("入島協力金"))["支払いへ進む"]
+    session_id = checkout_session_of(
+        visitor.pay(f"/fee?{urlsplit(button['uri']).query}", count_adult=2), stripe_api)
+    stripe_webhook.send("checkout.session.completed", stripe_api.complete(session_id))
+    assert payment_for(db, session_id).person_id == person_id
+    with db.transaction() as session:
+        delete_personal_data(session, person_id, "test", islandos_state(app).registry.erasers,
+                             notify=False)
+    payment = payment_for(db, session_id)
+    assert payment.person_id is None and payment.people == 2 and payment.total_jpy == 1000
