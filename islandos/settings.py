@@ -39,6 +39,7 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base_url: str = ""
+    pass_signing_key: str = ""  # PEM of an ECDSA P-256 private key that signs entry passes
     proxy_fix_hops: int = 0
     ratelimit_storage_uri: str = "memory://"
     line_timeout_seconds: float = 3.0
@@ -98,6 +99,7 @@ class Settings:
             "stripe_secret_key": env.get("STRIPE_SECRET_KEY", ""),
             "stripe_webhook_secret": env.get("STRIPE_WEBHOOK_SECRET", ""),
             "stripe_api_base_url": env.get("STRIPE_API_BASE_URL", ""),
+            "pass_signing_key": env.get("PASS_SIGNING_KEY", "").replace("\\n", "\n"),
             "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
             "ratelimit_storage_uri": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
@@ -172,6 +174,9 @@ class Settings:
             raise SettingsError("SECRET_KEY must be at least 32 characters long.")
         if not self.public_base_url.startswith("https://"):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// in production.")
+        if self.stripe_enabled and not self.pass_signing_key:
+            raise SettingsError("PASS_SIGNING_KEY (an ECDSA P-256 private key, PEM) is required "
+                                "when Stripe is set up: it signs the entry passes.")
         return self
 
 

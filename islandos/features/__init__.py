@@ -11,6 +11,6 @@ from islandos.registry import Feature
 
 
 def default_features() -> list[Feature]:
-    from islandos.features import map, notices, office, registration
+    from islandos.features import fees, map, notices, office, registration
 
-    return [registration.FEATURE, notices.FEATURE, map.FEATURE, office.FEATURE]
+    return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, office.FEATURE]

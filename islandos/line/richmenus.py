@@ -71,7 +71,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(DEFAULT, 2, (  # visitors, and whoever has not registered yet
         Tile(N_("マップ"), N_("マップ"), "map", "#1E6FA8"),
         Tile(N_("島のルール"), N_("島のルール"), "rules", "#C0392B"),
-        Tile(N_("お知らせ"), N_("お知らせ"), "bell", "#B9770E"),
+        # Visitors get notices pushed to them; paying at the port is what they come to do.
+        Tile(N_("入島協力金"), N_("入島協力金"), "yen", "#1E7F4F"),
         Tile(N_("島民・家族の登録"), N_("登録"), "family", "#1E7F74"),
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),

@@ -3,6 +3,15 @@
 from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
 from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
+from islandos.models.fees import (
+    FeeCategory,
+    FeeCheckIn,
+    FeePass,
+    FeePayment,
+    FeePaymentLine,
+    FeeRefund,
+    StripeEvent,
+)
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
 from islandos.models.notices import Notice, NoticeImage
@@ -34,6 +43,12 @@ __all__ = [
     "District",
     "FamilyCode",
     "FamilyLink",
+    "FeeCategory",
+    "FeeCheckIn",
+    "FeePass",
+    "FeePayment",
+    "FeePaymentLine",
+    "FeeRefund",
     "InviteCode",
     "IslanderRequest",
     "Job",
@@ -56,6 +71,7 @@ __all__ = [
     "SpotPhoto",
     "SpotText",
     "Status",
+    "StripeEvent",
     "WebhookEvent",
     "WorkerHeartbeat",
 ]

@@ -35,6 +35,9 @@ def content_security_policy(settings: Settings) -> str:
     images = ["'self'", "data:", tiles]
     if settings.public_base_url:  # images in LINE messages (previews) are addressed by it
         images.append(source_of(settings.public_base_url))
+    checkout = [STRIPE_CHECKOUT]
+    if settings.stripe_api_base_url:  # a stand-in for Stripe (tests) serves Checkout itself
+        checkout.append(source_of(settings.stripe_api_base_url))
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -44,7 +47,7 @@ def content_security_policy(settings: Settings) -> str:
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'", STRIPE_CHECKOUT],
+        "form-action": ["'self'", *checkout],
         "frame-ancestors": ["'none'"],
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())

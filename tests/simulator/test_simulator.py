@@ -159,7 +159,7 @@ def test_the_rich_menu_shown_is_the_linked_one_else_the_default(dev_app):
     assert default["size"] == {"width": 2500, "height": 1686}
     assert default["chatBarText"] == "メニュー"
     assert [a["action"]["text"] for a in default["areas"]] == [
-        "マップ", "島のルール", "お知らせ", "登録", "設定", "ヘルプ"]
+        "マップ", "島のルール", "入島協力金", "登録", "設定", "ヘルプ"]
     assert [(a["x"], a["y"], a["width"]) for a in default["areas"][2:4]] == [
         (1667, 0, 833), (0, 843, 833)]
 

@@ -1,0 +1,29 @@
+"""The entry contribution (入島協力金): /fee, Stripe Checkout, passes, in LINE and /admin."""
+
+from __future__ import annotations
+
+from handlers import fees as fee_handlers
+from islandos.cli import fees as fee_cli
+from islandos.demo.fees import seed_fees
+from islandos.i18n import N_
+from islandos.models.admin import AdminRole
+from islandos.registry import Feature, HomeLink, NavItem
+from islandos.services.fees.payments import erase_fee_data
+from islandos.web import fees as fee_pages
+from islandos.web.admin import fees as fee_admin
+
+FEATURE = Feature(
+    name="fees",
+    routes=fee_handlers.register,
+    erasers=(erase_fee_data,),
+    blueprints=(fee_pages.bp, fee_pages.webhook_bp, fee_pages.local_checkout_bp),
+    admin_blueprints=(fee_admin.bp,),
+    nav=(NavItem(N_("入島協力金"), "fees_admin.report", min_role=AdminRole.VIEWER, order=45),),
+    cli=fee_cli.group,
+    demo=seed_fees,
+    home_links=(
+        HomeLink(N_("入島協力金"), "fees.fee_form",
+                 N_("島を守るための協力金を、スマホでお支払いいただけます。"), order=5),
+    ),
+    offers=(N_("入島協力金"),),
+)

@@ -1,0 +1,1 @@
+"""The entry contribution (入島協力金): fee table, checkout, Stripe events, passes, reports."""
