@@ -174,6 +174,8 @@
       var left = load(QUEUE, []).slice(queue.length);
       save(QUEUE, left);
       setNet(true);
+      document.getElementById("net-state").textContent = words.online + " — " +
+        fill(words.sent, {n: outcome.recorded + outcome.repeated});
       showQueue(outcome.conflicts);
     }).catch(function () { setNet(false); })
       .then(function () { syncing = false; });

@@ -1,0 +1,99 @@
+"""In a real browser on a phone: port staff check passes on /passes/verify, online and offline."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from islandos.extensions import islandos_state
+from islandos.models.fees import FeeCheckIn, FeePass, FeePayment
+from islandos.services.fees.passes import PassClaims, sign_pass
+from tests.support.browser import chromium, serve  # noqa: F401
+from tests.support.factories import ADMIN_PASSWORD, make_admin
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
+
+
+def _exempt_pass(visitor, db) -> FeePass:
+    response = visitor.pay("/fee?src=port", count_resident=2)
+    reference = response.location.rsplit("/", 1)[-1]
+    with db.transaction() as session:
+        fee_pass = session.scalar(select(FeePass).join(FeePayment).where(
+            FeePayment.reference == reference))
+        assert fee_pass is not None
+        return fee_pass
+
+
+def test_staff_check_passes_on_a_phone_online_and_offline(
+        app, db, visitor, chromium):  # noqa: F811
+    first, second = _exempt_pass(visitor, db), _exempt_pass(visitor, db)
+    settings = islandos_state(app).settings
+    other = dataclasses.replace(settings, secret_key="another-island-" + "q" * 32)
+    forged = sign_pass(other, PassClaims(second.code, second.arrival_date, {"adult": 9}))
+    with db.transaction() as session:
+        make_admin(session, username="port1", role="viewer", totp=False)
+    context = chromium.new_context(locale="ja-JP", viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with serve(app) as base:
+            page.goto(f"{base}/passes/verify")
+            assert "/admin/login" in page.url
+            page.get_by_label("ユーザー名").fill("port1")
+            page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
+            page.get_by_role("button", name="ログイン").click()
+            page.wait_for_url(f"{base}/passes/verify")
+            page.get_by_text("オンライン", exact=True).wait_for()
+            code = page.get_by_label("確認コード")
+            result = page.locator("#result")
+
+            code.fill(first.code.lower())
+            page.get_by_role("button", name="確認する").click()
+            result.get_by_text("有効です（本日）").wait_for()
+            assert "島民 2人" in result.inner_text()
+            page.screenshot(path=str(SHOTS / "verify-valid-phone.png"), full_page=True)
+
+            code.fill(first.code)
+            page.get_by_role("button", name="確認する").click()
+            result.get_by_text("確認済みです").wait_for()
+            assert "最初の確認: 11/25 09:00" in result.inner_text()
+            page.screenshot(path=str(SHOTS / "verify-already-phone.png"), full_page=True)
+
+            code.fill(forged)
+            page.get_by_role("button", name="確認する").click()
+            result.get_by_text("偽造の疑いがあります。使えません。").wait_for()
+
+            context.set_offline(True)
+            code.fill(second.token)  # what the camera reads from the QR
+            page.get_by_role("button", name="確認する").click()
+            result.get_by_text("有効です（オフラインで確認。通信が戻ったら送信します）").wait_for()
+            page.get_by_text("1件が送信待ちです").wait_for()
+            code.fill(forged)
+            page.get_by_role("button", name="確認する").click()
+            result.get_by_text("偽造の疑いがあります。使えません。").wait_for()
+            page.screenshot(path=str(SHOTS / "verify-offline-phone.png"), full_page=True)
+            with db.transaction() as session:
+                assert session.scalars(select(FeeCheckIn).where(
+                    FeeCheckIn.pass_id == second.id)).all() == []
+
+            context.set_offline(False)
+            page.evaluate("window.dispatchEvent(new Event('online'))")
+            page.get_by_text("オフラインの確認1件を送信しました").wait_for()
+            page.locator("#queue-box").wait_for(state="hidden")
+            with db.transaction() as session:
+                sent = session.scalars(select(FeeCheckIn).where(
+                    FeeCheckIn.pass_id == second.id)).one()
+                assert sent.offline and sent.device and sent.device.startswith("phone-")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390
+    finally:
+        context.close()
+    assert errors == []
