@@ -36,7 +36,6 @@
     utterance.onerror = reset;
     button.textContent = button.dataset.stop;
     button.setAttribute("aria-pressed", "true");
-    window.__lastSpoken = utterance.text;  // what was read, for the page's own tests
     synth.speak(utterance);
   });
 }());

@@ -42,6 +42,9 @@ def test_staff_check_passes_on_a_phone_online_and_offline(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "favicon.ico" not in str(message.location)
+            and "ERR_INTERNET_DISCONNECTED" not in message.text else None)
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         with serve(app) as base:
@@ -71,7 +74,16 @@ def test_staff_check_passes_on_a_phone_online_and_offline(
             page.get_by_role("button", name="確認する").click()
             result.get_by_text("偽造の疑いがあります。使えません。").wait_for()
 
+            # The service worker keeps the page: it opens again with no network.
+            assert page.evaluate(
+                "navigator.serviceWorker.ready.then(function () { return true; })")
+            page.reload()  # now controlled by the service worker, which caches the page
+            page.get_by_text("オンライン", exact=True).wait_for()
             context.set_offline(True)
+            page.reload()
+            page.get_by_role("heading", name="パスの確認").wait_for()
+            code = page.get_by_label("確認コード")
+            result = page.locator("#result")
             code.fill(second.token)  # what the camera reads from the QR
             page.get_by_role("button", name="確認する").click()
             result.get_by_text("有効です（オフラインで確認。通信が戻ったら送信します）").wait_for()
@@ -97,3 +109,36 @@ def test_staff_check_passes_on_a_phone_online_and_offline(
     finally:
         context.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_fee_page_reads_its_steps_aloud_in_its_language(app, chromium, language):  # noqa: F811
+    context = chromium.new_context(locale="ja-JP" if language == "ja" else "en-US",
+                                   viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    # The page's own speech: record what it asks the browser to say, in which language.
+    page.add_init_script("""
+        window.__said = [];
+        window.speechSynthesis.speak = function (u) { window.__said.push([u.lang, u.text]); };
+    """)
+    try:
+        with serve(app) as base:
+            page.goto(f"{base}/fee?lang={language}")
+            name = "音声で案内" if language == "ja" else "Read aloud"
+            page.get_by_role("button", name=name).click()
+            said = page.evaluate("window.__said")
+            stop = "読み上げを止める" if language == "ja" else "Stop reading"
+            assert page.get_by_role("button", name=stop).is_visible()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"fee-read-aloud-{language}.png"))
+    finally:
+        context.close()
+    assert len(said) == 1
+    voice_language, words = said[0]
+    if language == "ja":
+        assert voice_language == "ja-JP" and words.startswith("お支払いの手順です。")
+        assert "港で係の人にパスを見せてください。" in words
+    else:
+        assert voice_language == "en-US" and words.startswith("How to pay:")
+        assert "Show it to the port staff." in words
