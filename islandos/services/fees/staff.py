@@ -71,7 +71,8 @@ class Verdict:
 def _pass_by_code(session: Session, code: str) -> FeePass | None:
     if not code:
         return None
-    return session.scalar(select(FeePass).where(FeePass.code == code).with_for_update())
+    return session.scalar(select(FeePass).where(FeePass.code == code)
+                          .with_for_update(of=FeePass))
 
 
 def _verdict(fee_pass: FeePass, outcome: Outcome) -> Verdict:
