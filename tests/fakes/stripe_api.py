@@ -78,6 +78,7 @@ class FakeStripeApi:
     def __init__(self, webhook_secret: str = "whsec_test_fake") -> None:
         self.webhook_secret = webhook_secret
         self.webhook_url: str | None = None  # where /pay sends events (the browser test)
+        self.webhook_delay = 0.0  # seconds between the payment and its webhook
         self.sessions: dict[str, JsonDict] = {}
         self.refunds: dict[str, JsonDict] = {}
         self.requests: list[tuple[str, str, JsonDict, dict[str, str]]] = []
@@ -107,6 +108,7 @@ class FakeStripeApi:
             self.requests.clear()
             self._idempotency.clear()
             self.failure, self.delay, self.webhook_url = None, 0.0, None
+            self.webhook_delay = 0.0
 
     # What Stripe does ------------------------------------------------------------------
 
@@ -273,11 +275,19 @@ class FakeStripeApi:
                  "data": {"object": session}}
         body = json.dumps(event).encode()
         if self.webhook_url:
-            request = urllib.request.Request(self.webhook_url, data=body, method="POST", headers={
-                "Content-Type": "application/json",
-                "Stripe-Signature": signature_header(self.webhook_secret, body)})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                response.read()
+            url = self.webhook_url
+
+            def deliver() -> None:
+                request = urllib.request.Request(url, data=body, method="POST", headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": signature_header(self.webhook_secret, body)})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+
+            if self.webhook_delay:  # the payer is back on our page before Stripe's webhook
+                threading.Timer(self.webhook_delay, deliver).start()
+            else:
+                deliver()
         return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

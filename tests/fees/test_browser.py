@@ -43,9 +43,12 @@ def test_a_visitor_pays_on_the_phone_and_sees_the_pass(
             page.get_by_role("button", name="支払いへ進む").click()
             page.wait_for_url(f"{stripe_api.base_url}/pay/**")
             assert page.locator(".total").inner_text() == "¥1,200"
+            stripe_api.webhook_delay = 2.0  # back on our page before Stripe's webhook
             page.get_by_role("button", name="Pay ¥1,200").click()
             page.wait_for_url(f"{base}/fee/thanks/**")
-            page.locator(".fee-pass svg").wait_for()
+            assert page.get_by_text("お支払いを確認しています").is_visible()
+            assert page.locator(".fee-pass").count() == 0  # no pass before the webhook
+            page.locator(".fee-pass svg").wait_for()  # the page checked again and shows it
             code = page.locator(".fee-code").inner_text()
             assert len(code) == 6
             assert page.get_by_text("大人（中学生以上） 2人").is_visible()
