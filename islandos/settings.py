@@ -40,6 +40,9 @@ class Settings:
     stripe_webhook_secret: str = ""
     stripe_api_base_url: str = ""
     pass_signing_key: str = ""  # PEM of an ECDSA P-256 private key that signs entry passes
+    seller_name: str = ""  # 特定商取引法に基づく表記: who collects the entry contribution
+    seller_address: str = ""
+    seller_phone: str = ""
     proxy_fix_hops: int = 0
     ratelimit_storage_uri: str = "memory://"
     line_timeout_seconds: float = 3.0
@@ -100,6 +103,9 @@ class Settings:
             "stripe_webhook_secret": env.get("STRIPE_WEBHOOK_SECRET", ""),
             "stripe_api_base_url": env.get("STRIPE_API_BASE_URL", ""),
             "pass_signing_key": env.get("PASS_SIGNING_KEY", "").replace("\\n", "\n"),
+            "seller_name": env.get("FEE_SELLER_NAME", ""),
+            "seller_address": env.get("FEE_SELLER_ADDRESS", ""),
+            "seller_phone": env.get("FEE_SELLER_PHONE", ""),
             "proxy_fix_hops": _int(env, "PROXY_FIX_HOPS", 0),
             "ratelimit_storage_uri": env.get("RATELIMIT_STORAGE_URI", "memory://"),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -10,6 +11,8 @@ from flask.cli import with_appcontext
 
 from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
+from islandos.services.fees.poster import SOURCES as POSTER_SOURCES
+from islandos.services.fees.poster import poster_png, poster_svg, poster_url
 from islandos.services.fees.reconcile import reconcile as run_reconcile
 from islandos.services.fees.stripe_api import PaymentsNotSetUp, PaymentsUnavailable, gateway_for
 
@@ -45,3 +48,24 @@ def reconcile(since_day: str | None) -> None:
         raise click.ClickException(f"Stripe did not answer: {exc}") from exc
     click.echo(f"checked {result.sessions_seen} sessions and {result.refunds_seen} refunds; "
                f"fixed {len(result.fixed)}")
+
+
+@group.command("poster")
+@click.option("--source", type=click.Choice(POSTER_SOURCES), default=None,
+              help="One source's poster (default: one each for port, ferry and inn).")
+@click.option("--out", "out_dir", default=".", type=click.Path(file_okay=False),
+              help="The folder to write fee-poster-<source>.png and .svg into.")
+@with_appcontext
+def poster(source: str | None, out_dir: str) -> None:
+    """Printable port posters: a QR code to PUBLIC_BASE_URL/fee?src=<source>, ja and en."""
+    settings = islandos_state(current_app).settings
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for each in [source] if source else list(POSTER_SOURCES):
+            png, svg = folder / f"fee-poster-{each}.png", folder / f"fee-poster-{each}.svg"
+            png.write_bytes(poster_png(settings, each))
+            svg.write_text(poster_svg(settings, each), encoding="utf-8")
+            click.echo(f"{each}: {png} {svg} → {poster_url(settings, each)}")
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -10,15 +10,20 @@ from islandos.models.admin import AdminRole
 from islandos.registry import Feature, HomeLink, NavItem
 from islandos.services.fees.payments import erase_fee_data
 from islandos.web import fees as fee_pages
+from islandos.web import fees_staff
 from islandos.web.admin import fees as fee_admin
 
 FEATURE = Feature(
     name="fees",
     routes=fee_handlers.register,
     erasers=(erase_fee_data,),
-    blueprints=(fee_pages.bp, fee_pages.webhook_bp, fee_pages.local_checkout_bp),
-    admin_blueprints=(fee_admin.bp,),
-    nav=(NavItem(N_("入島協力金"), "fees_admin.report", min_role=AdminRole.VIEWER, order=45),),
+    blueprints=(fee_pages.bp, fee_pages.webhook_bp, fee_pages.local_checkout_bp,
+                fees_staff.public_bp),
+    admin_blueprints=(fee_admin.bp, fees_staff.admin_bp, fees_staff.staff_bp),
+    nav=(NavItem(N_("入島協力金"), "fees_admin.report", min_role=AdminRole.VIEWER, order=45),
+         NavItem(N_("港の受付"), "fees_counter.port", min_role=AdminRole.VIEWER, order=46),
+         NavItem(N_("パスの確認"), "fees_staff.verify_page", min_role=AdminRole.VIEWER,
+                 order=47)),
     cli=fee_cli.group,
     demo=seed_fees,
     home_links=(

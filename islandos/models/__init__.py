@@ -12,6 +12,7 @@ from islandos.models.fees import (
     FeeRefund,
     StripeEvent,
 )
+from islandos.models.fees_staff import FerryCount
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
 from islandos.models.notices import Notice, NoticeImage
@@ -49,6 +50,7 @@ __all__ = [
     "FeePayment",
     "FeePaymentLine",
     "FeeRefund",
+    "FerryCount",
     "InviteCode",
     "IslanderRequest",
     "Job",
