@@ -17,6 +17,7 @@ from islandos.services.map.exchange import to_geojson
 from islandos.services.map.guide import CATEGORY_LABELS, RULES, RULES_TITLE
 from islandos.web.home import public_banner
 from islandos.web.locale import _, current_language
+from islandos.web.media import picture_response
 
 bp = Blueprint("map", __name__)
 
@@ -116,13 +117,4 @@ def rules() -> ResponseReturnValue:
 
 @bp.get("/media/spots/<string:token>.jpg")
 def spot_photo(token: str) -> Response:
-    if not 16 <= len(token) <= 64:
-        abort(404)
-    with islandos_state(current_app).db.transaction() as session:
-        photo = photo_by_token(session, token)
-        if photo is None:
-            abort(404)
-        data, content_type = photo.data, photo.content_type
-    response = Response(data, mimetype=content_type)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    return picture_response(token, photo_by_token)
