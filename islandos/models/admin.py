@@ -70,11 +70,10 @@ class AdminLineLinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
-class AdminSessionStage:
+class AdminSessionStage(StrEnum):
     TOTP = "totp"  # password right, two-factor code due
     SETUP = "setup"  # password right, two-factor sign-in must be set up first
     FULL = "full"  # completely signed in
-    ALL = (TOTP, SETUP, FULL)
 
 
 class AdminSession(Base):
@@ -91,7 +90,8 @@ class AdminSession(Base):
         ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
-    stage: Mapped[str] = mapped_column(String(8), default=AdminSessionStage.FULL)
+    stage: Mapped[AdminSessionStage] = mapped_column(
+        vocabulary(AdminSessionStage, "stage", length=8), default=AdminSessionStage.FULL)
     user_agent: Mapped[str] = mapped_column(String(80), default="")  # "Chrome, Windows"
     created_at: Mapped[datetime] = mapped_column(default=now)
     last_seen_at: Mapped[datetime] = mapped_column(default=now)

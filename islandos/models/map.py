@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from islandos.clock import now
-from islandos.db import Base
+from islandos.db import Base, vocabulary
 
 
 class SpotCategory(StrEnum):
@@ -47,11 +47,6 @@ class PublicShape(StrEnum):
     HIDDEN = "hidden"
 
 
-def _check(column: str, values: type[StrEnum]) -> CheckConstraint:
-    listed = ", ".join(f"'{member.value}'" for member in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=column)
-
-
 class SpotPhoto(Base):
     """A spot's picture, resized to a JPEG and kept in the database (served by token)."""
 
@@ -69,8 +64,6 @@ class SpotPhoto(Base):
 class Spot(Base):
     __tablename__ = "spots"
     __table_args__ = (
-        _check("category", SpotCategory), _check("access", Access),
-        _check("public_shape", PublicShape),
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude"),
         # The nearest-spot search narrows to a bounding box on these first.
@@ -79,11 +72,12 @@ class Spot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)  # in URLs and CSV files
-    category: Mapped[SpotCategory] = mapped_column(String(16))
+    category: Mapped[SpotCategory] = mapped_column(vocabulary(SpotCategory, "category"))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
-    access: Mapped[Access] = mapped_column(String(16), default=Access.OPEN)
-    public_shape: Mapped[PublicShape] = mapped_column(String(8), default=PublicShape.POINT)
+    access: Mapped[Access] = mapped_column(vocabulary(Access, "access"), default=Access.OPEN)
+    public_shape: Mapped[PublicShape] = mapped_column(
+        vocabulary(PublicShape, "public_shape", length=8), default=PublicShape.POINT)
     # A polygon [[lat, lng], ...] (a no-entry place shown as an area, a large beach).
     area: Mapped[list[list[float]] | None] = mapped_column(JSON)
     phone: Mapped[str | None] = mapped_column(String(40))

@@ -79,8 +79,7 @@ def start(session: Session, admin: AdminUser, stage: str, user_agent: str | None
     `created_at` carries an earlier sign-in's start over (the 8-hour limit counts from it).
     Also deletes this account's sessions that ended more than KEEP_ENDED ago.
     """
-    if stage not in AdminSessionStage.ALL:
-        raise ValueError(f"unknown session stage {stage!r}")
+    stage = AdminSessionStage(stage)  # ValueError for anything else
     moment = now()
     session.execute(delete(AdminSession).where(
         AdminSession.admin_id == admin.id,

@@ -43,6 +43,7 @@ from islandos.models import (
     WebhookEvent,
     WorkerHeartbeat,
 )
+from islandos.models.admin import AdminSession, AdminSessionStage
 from islandos.registry import Registry
 from islandos.services.family import family_code_for
 from tests.support.databases import postgres_schema
@@ -64,6 +65,8 @@ def _add_what_the_demo_lacks(database: Database) -> None:
         admin.line_person_id = islander.id
         session.add(AdminLineLinkCode(admin_id=admin.id, code_hash="0" * 64,
                                       expires_at=now() + timedelta(minutes=10)))
+        session.add(AdminSession(admin_id=admin.id, token_hash="1" * 64,
+                                 stage=AdminSessionStage.FULL))
         image = NoticeImage(token="t" * 32, content_type="image/jpeg", data=b"\xff\xd8\xff",
                             width=1, height=1)
         session.add(image)
