@@ -49,4 +49,5 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/privacy")
 def privacy() -> ResponseReturnValue:
-    return render_template("public/privacy.html")
+    registry = islandos_state(current_app).registry
+    return render_template("public/privacy.html", takes_fees=registry.has("fees"))

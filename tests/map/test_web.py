@@ -125,3 +125,9 @@ def test_the_office_closes_a_spot_for_a_ritual(admin_client, db, island_map, cli
     assert "ウブガー" in client.get("/").get_data(as_text=True)
     with db.transaction() as session:
         assert session.scalars(select(Closure).where(Closure.spot_id == well)).one()
+
+
+def test_the_privacy_page_says_what_a_payment_keeps(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Stripe" in page and "到着日" in page and "データを削除" in page
+    assert "Stripe" in client.get("/privacy?lang=en").get_data(as_text=True)
