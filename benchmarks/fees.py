@@ -37,13 +37,20 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.webhook import free_port, gunicorn_args, machine, migrate, stop  # noqa: E402
+from benchmarks.webhook import (  # noqa: E402
+    free_port,
+    gunicorn_args,
+    machine,
+    migrate,
+    postgres_database,
+    stop,
+)
 from tests.fakes.stripe_api import SECRET_KEY, FakeStripeApi, signature_header  # noqa: E402
 
 WEBHOOK_SECRET = "whsec_bench_fees"
@@ -54,23 +61,6 @@ _NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-@contextmanager
-def own_database(server_url: str) -> Iterator[str]:
-    server = make_url(server_url)
-    name = f"islandos_bench_fees_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def app_env(database_url: str, stripe_base: str) -> dict[str, str]:
@@ -198,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gunicorn --workers {args.workers} (sync) on PostgreSQL; fake Stripe on loopback")
     with tempfile.TemporaryDirectory(prefix="islandos-bench-fees-") as workdir, \
             FakeStripeApi(WEBHOOK_SECRET) as stripe_api, \
-            own_database(args.postgres_url) as database_url:
+            postgres_database(
+                args.postgres_url, f"islandos_bench_fees_{os.getpid()}") as database_url:
         env = app_env(database_url, stripe_api.base_url)
         log = Path(workdir) / "server.log"
         migrate(env, log)

@@ -194,8 +194,14 @@ def fresh_database(args: argparse.Namespace, workdir: Path, number: int) -> Iter
     if args.database == "sqlite":
         yield f"sqlite:///{workdir / f'islandos-{number}.sqlite3'}"
         return
-    server = make_url(args.postgres_url)
-    name = f"islandos_bench_{os.getpid()}_{number}"
+    with postgres_database(args.postgres_url, f"islandos_bench_{os.getpid()}_{number}") as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """A database of its own on the PostgreSQL server `server_url` names, dropped after."""
+    server = make_url(server_url)
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:

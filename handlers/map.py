@@ -34,9 +34,7 @@ OPEN_GREEN = "#1E7F4F"
 
 
 def _categories(context: Context) -> list[dict[str, Any]]:
-    items = [messages.postback_action(context._(CATEGORY_LABELS[category]),
-                                      postback_data("map.cat", c=category.value),
-                                      display_text=context._(CATEGORY_LABELS[category]))
+    items = [context.button(CATEGORY_LABELS[category], "map.cat", c=category.value)
              for category in places.CATEGORIES]
     items.append(messages.location_action(context._("現在地を送る")))
     items.append(messages.postback_action(
@@ -107,8 +105,7 @@ def _spot_bubble(context: Context, spot: Spot, closed: places.ClosedToday,
         lines.append({"type": "text", "size": "sm", "wrap": True, "color": CAUTION_AMBER,
                       "text": messages.truncate(text.rules, 80)})
     buttons = [
-        messages.postback_action(context._("地図で見る"), postback_data("map.loc", s=spot.id),
-                                 display_text=context._("地図で見る")),
+        context.button(N_("地図で見る"), "map.loc", s=spot.id),
         messages.uri_action(context._("詳しく"), spot_page_url(base_url, spot, context.language)),
     ]
     card: dict[str, Any] = {
@@ -152,9 +149,7 @@ def on_category(context: Context) -> Sequence[Message]:
 
 def _more_bubble(context: Context, category: SpotCategory, page: int) -> dict[str, Any]:
     return messages.bubble(context._("もっと見る"), [context._("続きの場所を表示します。")], [
-        messages.postback_action(context._("もっと見る"),
-                                 postback_data("map.cat", c=category.value, p=page),
-                                 display_text=context._("もっと見る"))])
+        context.button(N_("もっと見る"), "map.cat", c=category.value, p=page)])
 
 
 def on_spot_location(context: Context) -> Sequence[Message]:

@@ -23,6 +23,10 @@ from tests.fakes.line_api import FakeLineApi
 NOBODY = 65534
 
 
+# These faults belong to one kind of database (a read-only SQLite file; PostgreSQL's
+# connections terminated). The suite runs once per database (.ci/run: SQLite, then
+# PostgreSQL), so each test runs, and must pass, in the run of its own database; the skip is
+# only the other run's.
 @pytest.fixture
 def only_sqlite(db: Database) -> None:
     if db.is_postgres:
