@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from islandos.clock import now
+from islandos.clock import TOKYO, now
 from islandos.i18n import N_
 from islandos.line.outbox import FINISHED
 from islandos.models.audit import AuditEntry
@@ -41,6 +41,7 @@ from islandos.services.privacy import delete_personal_data
 from islandos.settings import Settings
 
 ACTOR = "retention"
+PRUNE_HOUR = 3  # Tokyo time
 IDLE_GOODBYE = N_("しばらくご利用がなかったため、ご登録のデータを削除しました。"
                   "また使うときは、「登録」と送ってください。")
 IDLE_ROLES = (Role.TOURIST, Role.UNKNOWN)
@@ -185,7 +186,17 @@ def job_prune(ctx: JobContext) -> None:
     prune(ctx.session, ctx.settings or Settings(), ctx.erasers)
 
 
+def next_run(moment: datetime) -> datetime:
+    """The next PRUNE_HOUR o'clock in Tokyo after `moment` (a quiet hour on the island)."""
+    local = moment.astimezone(TOKYO)
+    run = local.replace(hour=PRUNE_HOUR, minute=0, second=0, microsecond=0)
+    return (run if run > local else run + timedelta(days=1)).astimezone(UTC)
+
+
 def arm_daily_prune(session: Session, moment: datetime) -> int:
-    """Periodic task: arm today's `privacy.prune` job once (the job has the settings)."""
-    schedule(session, "privacy.prune", moment, unique_key=f"privacy.prune:{moment.date()}")
+    """Periodic task (daily): arm the next `privacy.prune` job, once per day whichever worker
+    arms it (the job is what sees the settings and the app's erasers)."""
+    run_at = next_run(moment)
+    schedule(session, "privacy.prune", run_at,
+             unique_key=f"privacy.prune:{run_at.astimezone(TOKYO).date()}")
     return 0
