@@ -85,9 +85,8 @@ def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseRet
         requests = requests_of(session, person.id)
         panels = [panel for loader in islandos_state(current_app).registry.person_panels
                   if (panel := loader(session, person))]
-        if status == 200:
-            audit.record_read(session, admin_actor(), "person.page", 1 + len(links),
-                              subject=f"person:{person.id}")
+        audit.record_read(session, admin_actor(), "person.page", 1 + len(links),
+                          subject=f"person:{person.id}")
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
         role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role]
         district_form = forms.get("district_form") or PersonDistrictForm(
