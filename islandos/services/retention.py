@@ -29,7 +29,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from islandos.clock import TOKYO, now
 from islandos.i18n import N_
 from islandos.line.outbox import FINISHED
+from islandos.line.richmenus import UNLINK_JOB
 from islandos.models.audit import AuditEntry
+from islandos.models.jobs import Job, JobStatus
 from islandos.models.outbox import OutboxMessage
 from islandos.models.people import Person, Role, Status
 from islandos.models.registration import CodeAttempt, IslanderRequest, RequestStatus
@@ -176,6 +178,10 @@ def prune(
     session.execute(update(OutboxMessage).where(lists).values(recipients=[], order_key=None)
                     .execution_options(synchronize_session=False))
     session.execute(delete(CodeAttempt).where(attempts))
+    # An unlink job forgets the LINE user id when it has run; one that gave up forgets it here.
+    session.execute(update(Job).where(Job.kind == UNLINK_JOB,
+                                      Job.status.in_((JobStatus.FAILED, JobStatus.CANCELLED)))
+                    .values(payload={}).execution_options(synchronize_session=False))
     session.flush()
     audit.record(session, ACTOR, "privacy.pruned", after=report.as_dict())
     return report

@@ -232,3 +232,15 @@ def test_the_worker_prunes_once_a_day(app, db, line, worker, frozen_clock):
         pending = session.scalars(select(Job).where(Job.kind == "privacy.prune",
                                                     Job.status == "pending")).one()
         assert pending.run_at.astimezone(TOKYO).hour == 3 and pending.run_at > now()
+
+
+def test_an_unlink_job_that_gave_up_forgets_the_line_user_id(app, db, line, frozen_clock):
+    tourist_chat(db, line, 11).say("マップ")
+    with db.transaction() as session:
+        session.add(Job(kind="richmenu.unlink", status="failed", run_at=now(),
+                        payload={"line_user_id": line_user_id(11), "person_id": 1}))
+    frozen_clock(days=31)
+    run_prune(app)
+    with db.transaction() as session:
+        assert session.scalars(select(Job.payload).where(Job.kind == "richmenu.unlink")) \
+            .one() == {}
