@@ -8,6 +8,7 @@ from islandos.demo.fees import seed_fees
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, HomeLink, NavItem
+from islandos.services.fees.disclosure import fee_disclosure
 from islandos.services.fees.payments import erase_fee_data
 from islandos.web import fees as fee_pages
 from islandos.web import fees_staff
@@ -31,4 +32,5 @@ FEATURE = Feature(
                  N_("島を守るための協力金を、スマホでお支払いいただけます。"), order=5),
     ),
     offers=(N_("入島協力金"),),
+    disclosures=(fee_disclosure,),
 )

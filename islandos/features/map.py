@@ -7,7 +7,7 @@ from islandos.demo.map import seed_map
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, HomeLink, NavItem
-from islandos.services.map.guide import closure_banner, erase_map_data
+from islandos.services.map.guide import closure_banner, erase_map_data, map_disclosure
 from islandos.web import map as map_pages
 from islandos.web.admin import map as map_admin
 
@@ -27,4 +27,5 @@ FEATURE = Feature(
     ),
     banners=(closure_banner,),
     offers=(N_("観光マップ"),),
+    disclosures=(map_disclosure,),
 )

@@ -13,6 +13,7 @@ from islandos.registry import Feature, NavItem
 from islandos.scheduler import JobRegistry
 from islandos.services.notices import images, sending
 from islandos.services.notices.changes import erase_notice_data
+from islandos.services.notices.disclosure import notice_disclosure
 from islandos.web.admin import notices as notice_admin
 
 
@@ -34,4 +35,5 @@ FEATURE = Feature(
     cli=notice_cli,
     demo=seed_notices,
     offers=(N_("お知らせ"),),
+    disclosures=(notice_disclosure,),
 )

@@ -10,6 +10,7 @@ from islandos.line import richmenus
 from islandos.line.router import Router
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, NavItem
+from islandos.services.privacy import registration_disclosure
 from islandos.web.admin import people
 
 
@@ -31,4 +32,5 @@ FEATURE = Feature(
     ),
     cli=invite,
     demo=seed_island,
+    disclosures=(registration_disclosure,),
 )
