@@ -39,7 +39,7 @@ def on_answer(context: Context) -> Sequence[Message]:
     postback = context.event.postback
     person = context.person
     if postback is None or person is None:
-        return _text(context, "この安否確認は見つかりませんでした。")
+        return _text(context, N_("この安否確認は見つかりませんでした。"))
     choice = postback.get("c") or ""
     try:
         done = answers.answer(context.session, postback.int("m"), person.id, choice)
@@ -47,7 +47,7 @@ def on_answer(context: Context) -> Sequence[Message]:
         return _text(context, error.msgid)
     if choice == SafetyChoice.SAFE:
         person.dialog_state = None
-        reply = _text(context, "「無事」と役場に伝えました。ありがとうございます。")
+        reply = _text(context, N_("「無事」と役場に伝えました。ありがとうございます。"))
         if done.family_told:
             reply.append(messages.text(context._("ご家族にもLINEで知らせました。")))
         return reply
@@ -64,12 +64,12 @@ def on_help_location(context: Context) -> Sequence[Message]:
     event, person = context.event, context.require_person()
     person.dialog_state = None
     if event.latitude is None or event.longitude is None:
-        return _text(context, "位置情報を読み取れませんでした。もう一度送ってください。")
+        return _text(context, N_("位置情報を読み取れませんでした。もう一度送ってください。"))
     try:
         answers.record_location(context.session, person.id, event.latitude, event.longitude)
     except DisasterError as error:
         return _text(context, error.msgid)
-    return _text(context, "位置情報を役場に伝えました。安全な場所で待っていてください。")
+    return _text(context, N_("位置情報を役場に伝えました。安全な場所で待っていてください。"))
 
 
 def _family_view(context: Context, islanders: list[Person]) -> list[Message]:
@@ -78,7 +78,7 @@ def _family_view(context: Context, islanders: list[Person]) -> list[Message]:
     if mode is None:
         return _text(context, NO_CHECK)
     if not islanders:
-        return _text(context, "ご家族として登録された島民の方がいません。")
+        return _text(context, N_("ご家族として登録された島民の方がいません。"))
     bubbles = []
     for islander in islanders[:messages.MAX_CAROUSEL_BUBBLES]:
         status = answers.status_of(context.session, mode, islander.id)
@@ -106,16 +106,16 @@ def on_proxy(context: Context) -> Sequence[Message]:
     """A family member: 「家族が無事を確認しました」 for one linked islander."""
     postback, person = context.event.postback, context.person
     if postback is None or person is None:
-        return _text(context, "この安否確認は見つかりませんでした。")
+        return _text(context, N_("この安否確認は見つかりませんでした。"))
     islander_id = postback.int("p")
     if islander_id is None:
-        return _text(context, "この安否確認は見つかりませんでした。")
+        return _text(context, N_("この安否確認は見つかりませんでした。"))
     try:
         answers.answer(context.session, postback.int("m"), islander_id, SafetyChoice.SAFE,
                        proxy_person_id=person.id)
     except DisasterError as error:
         return _text(context, error.msgid)
-    return _text(context, "「家族が無事を確認しました」と役場に伝えました。ありがとうございます。")
+    return _text(context, N_("「家族が無事を確認しました」と役場に伝えました。ありがとうございます。"))
 
 
 def on_tell(context: Context) -> Sequence[Message]:
@@ -135,7 +135,7 @@ def on_contact_family(context: Context) -> Sequence[Message]:
     mode = answers.open_check(context.session)
     if mode is None:
         return _text(context, NO_CHECK)
-    reply = _text(context, "安否を答えると、登録されたご家族にすぐLINEで届きます。")
+    reply = _text(context, N_("安否を答えると、登録されたご家族にすぐLINEで届きます。"))
     return [*reply, *check_messages(mode.id, mode.kind, context.language, False)]
 
 
@@ -143,11 +143,11 @@ def on_ask_about(context: Context) -> Sequence[Message]:
     """「○○さんの安否」 from a family member during the mode."""
     person = context.person
     if person is None or context.role != Role.FAMILY:
-        return _text(context, "ご家族として登録された方だけが、島民の安否を見られます。")
+        return _text(context, N_("ご家族として登録された方だけが、島民の安否を見られます。"))
     words = context.match.group(1) if context.match else ""
     found = answers.find_linked(context.session, person.id, words)
     if not found:
-        return _text(context, "ご家族として登録された方の中に、その名前の方はいません。")
+        return _text(context, N_("ご家族として登録された方の中に、その名前の方はいません。"))
     return _family_view(context, found)
 
 
@@ -190,7 +190,7 @@ def on_shelter_location(context: Context) -> Sequence[Message]:
     event = context.event
     context.require_person().dialog_state = None
     if event.latitude is None or event.longitude is None:
-        return _text(context, "位置情報を読み取れませんでした。もう一度送ってください。")
+        return _text(context, N_("位置情報を読み取れませんでした。もう一度送ってください。"))
     return _shelters(context, event.latitude, event.longitude)
 
 
@@ -200,7 +200,7 @@ def register(router: Router) -> None:
     router.postback(FAMILY_ACTION)(on_family)
     router.location_dialog(HELP_LOCATION)(on_help_location)
     router.location_dialog(SHELTER_LOCATION)(on_shelter_location)
-    router.text("安否を知らせる", "安否確認", "report my safety", "safety check")(on_tell)
+    router.text("安否を知らせる", "安否確認", "report safety", "safety check")(on_tell)
     router.text("避難所", "shelters", "shelter", "evacuation shelters")(on_shelters)
     router.text("家族へ連絡", "contact family")(on_contact_family)
     router.pattern(r"(.+?)(?:さん|さま|様)?の安否")(on_ask_about)
