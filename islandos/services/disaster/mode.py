@@ -162,7 +162,7 @@ def remind(session: Session, mode_id: int, actor: str) -> int:
     dispatch = delivery.Dispatch(lambda language, family: reminder_messages(
         mode.id, mode.kind, language), priority=Priority.EMERGENCY,
         source=f"safety:{mode.id}:remind")
-    count = delivery.remind(session, ask, dispatch, now())
+    count = delivery.remind(session, ask, dispatch, now(), family_copies=False)
     audit.record(session, actor, "disaster.reminded", f"disaster:{mode.id}",
                  after={"reminded": count})
     return count
