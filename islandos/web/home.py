@@ -50,4 +50,5 @@ def index() -> ResponseReturnValue:
 @bp.get("/privacy")
 def privacy() -> ResponseReturnValue:
     registry = islandos_state(current_app).registry
-    return render_template("public/privacy.html", takes_fees=registry.has("fees"))
+    return render_template("public/privacy.html", takes_fees=registry.has("fees"),
+                           safety_check=registry.has("disaster"))
