@@ -84,7 +84,7 @@ def _family_view(context: Context, islanders: list[Person]) -> list[Message]:
         status = answers.status_of(context.session, mode, islander.id)
         lines = [status_words(context.language, status.choice, status.by_family)]
         buttons = []
-        if status.choice != SafetyChoice.SAFE:
+        if status.choice is None:  # one who asked for help is left to the office
             label = context._(FAMILY_SAFE)
             buttons.append(messages.postback_action(
                 context._("無事を確認した"), postback_data(PROXY_ACTION, m=mode.id, p=islander.id),

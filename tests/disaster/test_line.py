@@ -157,3 +157,15 @@ def test_shelters_lists_the_open_ones_nearest_first(db, island, line):
     shown = texts(near)
     assert shown.index("公民館") < shown.index("小学校体育館")
     assert "徒歩" in shown
+
+
+def test_family_cannot_mark_safe_someone_who_asked_for_help(db, island, line):
+    mode_id = start(db)
+    chat(line, island, "taro").tap("safety", m=mode_id, c="stuck")
+    family = chat(line, island, "family")
+    view = family.say("島 太郎さんの安否")
+    assert "助けが必要（動けない）" in texts(view)
+    assert "無事を確認した" not in actions(view)
+    forged = family.tap("safety.proxy", m=mode_id, p=island.ids["taro"])
+    assert "役場に電話で" in texts(forged)
+    assert _status(db, mode_id, island.ids["taro"]).choice == "stuck"

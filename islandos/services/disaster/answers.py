@@ -67,6 +67,11 @@ def answer(session: Session, mode_id: int | None, person_id: int, choice: str, *
     person = session.get(Person, person_id)
     if person is None:
         raise DisasterError(N_("この安否確認は見つかりませんでした。"))
+    if proxy_person_id is not None:
+        current = status_of(session, mode, person.id)
+        if current.choice not in (None, SafetyChoice.SAFE) and not current.by_family:
+            # Someone who asked for help is not marked safe from afar: the office decides.
+            raise DisasterError(N_("ご本人が助けを求めています。役場に電話で知らせてください。"))
     # Islanders who were not asked (newcomers, residents without LINE) may answer too.
     latecomer = person.role == Role.ISLANDER or entered_by is not None
     try:
