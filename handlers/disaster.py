@@ -115,7 +115,8 @@ def on_proxy(context: Context) -> Sequence[Message]:
                        proxy_person_id=person.id)
     except DisasterError as error:
         return _text(context, error.msgid)
-    return _text(context, N_("「家族が無事を確認しました」と役場に伝えました。ありがとうございます。"))
+    return _text(context, N_(
+        "「家族が無事を確認しました」と役場に伝えました。ありがとうございます。"))
 
 
 def on_tell(context: Context) -> Sequence[Message]:
@@ -174,7 +175,8 @@ def _shelters(context: Context, latitude: float | None, longitude: float | None
     if person is not None:
         person.dialog_state = SHELTER_LOCATION
     if not found:
-        return [messages.text(context._("いま開いている避難所はありません。役場の放送やお知らせを確かめてください。"))]
+        return [messages.text(context._(
+            "いま開いている避難所はありません。役場の放送やお知らせを確かめてください。"))]
     intro = (context._("近くの開設中の避難所です。") if latitude is not None else
              context._("開設中の避難所です。位置情報を送ると、近い順に並べます。"))
     return [messages.text(intro),

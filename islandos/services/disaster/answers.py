@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
@@ -26,6 +26,7 @@ from islandos.models.outbox import Priority
 from islandos.models.people import FamilyLink, Person, Role
 from islandos.services.asking.answers import give_answer
 from islandos.services.asking.asks import AskError
+from islandos.services.asking.erasure import forget_person
 from islandos.services.disaster.messages import family_push
 from islandos.services.disaster.mode import DisasterError, active_mode
 
@@ -44,7 +45,8 @@ def _open_check(session: Session, mode_id: int | None) -> DisasterMode:
     if mode is None or mode.ask_id is None:
         raise DisasterError(N_("この安否確認は見つかりませんでした。"))
     if mode.active is not True or mode.check_status != CheckStatus.SENT:
-        raise DisasterError(N_("この安否確認は終わりました。いまの安否は「安否を知らせる」から送れます。"))
+        raise DisasterError(N_(
+            "この安否確認は終わりました。いまの安否は「安否を知らせる」から送れます。"))
     return mode
 
 
@@ -184,10 +186,6 @@ def find_linked(session: Session, family_person_id: int, words: str) -> list[Per
 def erase_safety_data(session: Session, person: Person) -> None:
     """A person's data is deleted: their locations go, their history rows keep only the
     district (counts stay). The ask's rows are handled by the asking core's eraser."""
-    from sqlalchemy import delete, update
-
-    from islandos.services.asking.erasure import forget_person
-
     session.execute(delete(SafetyLocation).where(SafetyLocation.person_id == person.id))
     session.execute(update(SafetyEvent).where(SafetyEvent.person_id == person.id)
                     .values(person_id=None, latitude=None, longitude=None)

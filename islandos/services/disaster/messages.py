@@ -58,7 +58,8 @@ def check_messages(mode_id: int, kind: str, language: str, family: bool) -> list
         {"type": "text", "text": title, "size": "xl", "weight": "bold", "wrap": True,
          "scaling": True},
         {"type": "text", "wrap": True, "size": "md", "scaling": True,
-         "text": gettext(language, "いまの様子を下のボタンで知らせてください。答えはあとから変えられます。")},
+         "text": gettext(language,
+                         "いまの様子を下のボタンで知らせてください。答えはあとから変えられます。")},
     ]
     footer = [
         _big_button(_action(language, CHOICE_LABELS[SafetyChoice.SAFE], m=mode_id,
@@ -73,7 +74,8 @@ def check_messages(mode_id: int, kind: str, language: str, family: bool) -> list
 
 
 def reminder_messages(mode_id: int, kind: str, language: str) -> list[Message]:
-    return [messages.text(gettext(language, "まだ安否が届いていません。無事かどうか、教えてください。")),
+    return [messages.text(gettext(
+                language, "まだ安否が届いていません。無事かどうか、教えてください。")),
             *check_messages(mode_id, kind, language, False)]
 
 
@@ -83,7 +85,8 @@ def help_question(mode_id: int, language: str) -> list[Message]:
              for reason in HELP_REASONS]
     items.append(messages.location_action(gettext(language, "位置情報を送る")))
     return [messages.text(gettext(
-        language, "役場に伝えました。どのような助けが必要ですか？できれば位置情報も送ってください。"),
+        language,
+        "役場に伝えました。どのような助けが必要ですか？できれば位置情報も送ってください。"),
         items)]
 
 
