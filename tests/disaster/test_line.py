@@ -109,6 +109,9 @@ def test_a_family_member_may_only_answer_safe_and_only_for_their_own(db, island,
     not_theirs = family.tap("safety.proxy", m=mode_id, p=island.ids["hanako"])
     assert "ご家族として登録された方" in texts(not_theirs)
     assert _status(db, mode_id, island.ids["hanako"]).choice is None
+    for_themselves = family.tap("safety", m=mode_id, c="help")  # a forged button
+    assert "家族の安否を見る" in texts(for_themselves)
+    assert _status(db, mode_id, island.ids["family"]).choice is None
 
 
 def test_forged_and_stale_buttons_get_a_clear_reply_and_change_nothing(

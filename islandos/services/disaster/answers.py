@@ -69,6 +69,9 @@ def answer(session: Session, mode_id: int | None, person_id: int, choice: str, *
     person = session.get(Person, person_id)
     if person is None:
         raise DisasterError(N_("この安否確認は見つかりませんでした。"))
+    if person.role == Role.FAMILY and entered_by is None:
+        # A family member's copy has no buttons of their own: they answer for an islander.
+        raise DisasterError(N_("ご家族は「家族の安否を見る」から、島民の方の分を答えられます。"))
     if proxy_person_id is not None:
         current = status_of(session, mode, person.id)
         if current.choice not in (None, SafetyChoice.SAFE) and not current.by_family:
