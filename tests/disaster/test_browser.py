@@ -4,6 +4,7 @@ islander from the disaster menu; the office reads the live list, on a phone and 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from tests.support.browser import chromium, serve  # noqa: F401
 from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
 
 pytestmark = pytest.mark.browser
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
+    "rkJggg==")
 SHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots" / "disaster"
 
 
@@ -35,9 +39,13 @@ def dev_app(schema: Database, database_url: str) -> Iterator[Any]:
 
 
 def _page(chromium: Any, width: int, height: int) -> Any:  # noqa: F811
+    """A page in Japanese; map tiles are answered locally (no request leaves the machine)."""
     context = chromium.new_context(locale="ja-JP", viewport={"width": width, "height": height})
     context.set_default_timeout(10_000)
-    return context.new_page()
+    page = context.new_page()
+    page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=BLANK_TILE))
+    return page
 
 
 def _log_in(page: Any, base: str, username: str, secret: str | None) -> None:
@@ -100,6 +108,9 @@ def test_start_answer_as_islander_and_family_and_read_the_live_list(
         phone.get_by_text("どのような助けが必要ですか", exact=False).wait_for()
         _tap(phone, "動けない")
         phone.get_by_text("「助けが必要（動けない）」と役場に伝えました", exact=False).wait_for()
+        _tap(phone, "位置情報を送る")  # the quick reply opens the simulator's location form
+        phone.get_by_test_id("location-form").get_by_role("button", name="位置を送る").click()
+        phone.get_by_text("位置情報を役場に伝えました", exact=False).wait_for()
         phone.screenshot(path=str(SHOTS / "islander-phone.png"))
         worker.run_once()  # the push to the family
 
@@ -120,8 +131,16 @@ def test_start_answer_as_islander_and_family_and_read_the_live_list(
             assert "動けない" in rows.nth(0).inner_text()
             assert "浜 ウメ" in rows.nth(1).inner_text() and "LINEなし" in rows.nth(1).inner_text()
             assert "家族が確認" in rows.nth(2).inner_text()
+            page.locator("#help-map .leaflet-interactive").first.wait_for()  # taro's marker
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= page.viewport_size["width"], name
             page.screenshot(path=str(SHOTS / f"live-{name}.png"), full_page=True)
+            page.get_by_role("link", name="訪問リストを印刷（取扱注意）").click()
+            page.get_by_text("取扱注意：個人情報です", exact=False).wait_for()
+            assert "浜 ウメ" in page.locator(".visit-list").inner_text()
+            assert "島 太郎" not in page.locator(".visit-list").inner_text()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= page.viewport_size["width"], name
+            page.screenshot(path=str(SHOTS / f"visits-{name}.png"), full_page=True)
     for page in (office, deputy, phone):
         page.context.close()
