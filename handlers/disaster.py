@@ -119,25 +119,25 @@ def on_proxy(context: Context) -> Sequence[Message]:
         "「家族が無事を確認しました」と役場に伝えました。ありがとうございます。"))
 
 
-def on_tell(context: Context) -> Sequence[Message]:
-    """「安否を知らせる」 (the disaster menu): the two buttons again; family see theirs."""
+def _check_buttons(context: Context, intro: str | None) -> list[Message]:
+    """Family members see their islanders; everyone else gets the two buttons again."""
     if context.role == Role.FAMILY:
-        return on_family(context)
+        return list(on_family(context))
     mode = answers.open_check(context.session)
     if mode is None:
         return _text(context, NO_CHECK)
-    return check_messages(mode.id, mode.kind, context.language, False)
+    reply = _text(context, intro) if intro else []
+    return [*reply, *check_messages(mode.id, mode.kind, context.language, False)]
+
+
+def on_tell(context: Context) -> Sequence[Message]:
+    """「安否を知らせる」 (the disaster menu)."""
+    return _check_buttons(context, None)
 
 
 def on_contact_family(context: Context) -> Sequence[Message]:
-    """「家族へ連絡」: family see their islanders; islanders learn their answer reaches them."""
-    if context.role == Role.FAMILY:
-        return on_family(context)
-    mode = answers.open_check(context.session)
-    if mode is None:
-        return _text(context, NO_CHECK)
-    reply = _text(context, N_("安否を答えると、登録されたご家族にすぐLINEで届きます。"))
-    return [*reply, *check_messages(mode.id, mode.kind, context.language, False)]
+    """「家族へ連絡」: an islander learns their answer reaches their family at once."""
+    return _check_buttons(context, N_("安否を答えると、登録されたご家族にすぐLINEで届きます。"))
 
 
 def on_ask_about(context: Context) -> Sequence[Message]:

@@ -4,7 +4,6 @@ fake LINE API; helpers to chat as someone and to run the worker."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from islandos.models.disaster import DisasterMode
 from islandos.models.people import FamilyLink, Role
 from islandos.models.registration import RichMenuDeployment
 from islandos.services.disaster import mode as modes
+from tests.notices.conftest import Island
 from tests.registration.conftest import Chat, actions, texts  # noqa: F401
 from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
 from tests.support.factories import make_district, make_person
@@ -23,17 +23,6 @@ from tests.support.webhook import location_event
 BULK_LINK = "/v2/bot/richmenu/bulk/link"
 MULTICAST = "/v2/bot/message/multicast"
 PUSH = "/v2/bot/message/push"
-
-
-@dataclass
-class Island:
-    north: int
-    south: int
-    ids: dict[str, int] = field(default_factory=dict)
-    line_ids: dict[str, str] = field(default_factory=dict)
-
-    def uid(self, name: str) -> str:
-        return self.line_ids[name]
 
 
 @pytest.fixture

@@ -5,19 +5,16 @@ islander from the disaster menu; the office reads the live list, on a phone and 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from islandos import create_app
-from islandos.db import Database
 from islandos.extensions import islandos_state
 from islandos.line.richmenus import deploy_rich_menus
 from islandos.line.worker import Worker
 from islandos.models.people import FamilyLink, Role
-from tests.conftest import _empty_tables
+from tests.simulator.conftest import dev_app  # noqa: F401
 from tests.support.admin import totp_code
 from tests.support.browser import chromium, serve  # noqa: F401
 from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
@@ -27,15 +24,6 @@ BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
     "rkJggg==")
 SHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots" / "disaster"
-
-
-@pytest.fixture
-def dev_app(schema: Database, database_url: str) -> Iterator[Any]:
-    application = create_app({"env": "development", "database_url": database_url,
-                              "secret_key": "dev-secret-key-" + "y" * 32})
-    yield application
-    islandos_state(application).db.dispose()
-    _empty_tables(schema)
 
 
 def _page(chromium: Any, width: int, height: int) -> Any:  # noqa: F811

@@ -6,12 +6,14 @@ The domain lives in islandos.services.disaster."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
@@ -90,105 +92,80 @@ def index() -> ResponseReturnValue:
         center=state.settings.map_center_point)
 
 
+def _act(action: Callable[[Session], object], done: str) -> ResponseReturnValue:
+    """A form's action in one transaction; a DisasterError is shown and changes nothing."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            result = action(session)
+    except modes.DisasterError as error:
+        return _done(error.msgid, "error")
+    flash(_(done, count=result if isinstance(result, int) else 0), "success")
+    return redirect(url_for("disaster.index"))
+
+
+def _mode(session: Session, mode_id: int) -> DisasterMode:
+    mode = session.get(DisasterMode, mode_id)
+    if mode is None:
+        abort(404)
+    return mode
+
+
 @bp.post("/disaster/start")
 @role_required(ADMIN)
 def start() -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    state = islandos_state(current_app)
-    try:
-        with state.db.transaction() as session:
-            modes.start(session, request.form.get("kind", ""), admin_actor(),
-                        safety_check=request.form.get("safety_check") == "1",
-                        tourists=request.form.get("tourists") == "1")
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    return _done(N_("災害時モードを始めました。全員のメニューを切り替えています。"))
+    return _act(lambda session: modes.start(
+        session, request.form.get("kind", ""), admin_actor(),
+        safety_check=request.form.get("safety_check") == "1",
+        tourists=request.form.get("tourists") == "1"),
+        N_("災害時モードを始めました。全員のメニューを切り替えています。"))
 
 
 @bp.post("/disaster/<int:mode_id>/check")
 @role_required(ADMIN)
 def request_check(mode_id: int) -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    state = islandos_state(current_app)
-    try:
-        with state.db.transaction() as session:
-            mode = session.get(DisasterMode, mode_id)
-            if mode is None:
-                abort(404)
-            modes.request_check(session, mode, admin_actor(),
-                                tourists=request.form.get("tourists") == "1")
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    return _done(N_("安否確認を用意しました。別の管理者が確認すると送られます。"))
+    return _act(lambda session: modes.request_check(
+        session, _mode(session, mode_id), admin_actor(),
+        tourists=request.form.get("tourists") == "1"),
+        N_("安否確認を用意しました。別の管理者が確認すると送られます。"))
 
 
 @bp.post("/disaster/<int:mode_id>/confirm")
 @role_required(ADMIN)
 def confirm(mode_id: int) -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    state = islandos_state(current_app)
-    try:
-        with state.db.transaction() as session:
-            modes.confirm_check(session, mode_id, admin_actor())
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    return _done(N_("安否確認を送りました。ほかのメッセージより先に届きます。"))
+    return _act(lambda session: modes.confirm_check(session, mode_id, admin_actor()),
+                N_("安否確認を送りました。ほかのメッセージより先に届きます。"))
 
 
 @bp.post("/disaster/<int:mode_id>/cancel-check")
 @role_required(ADMIN)
 def cancel_check(mode_id: int) -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    state = islandos_state(current_app)
-    try:
-        with state.db.transaction() as session:
-            modes.cancel_check(session, mode_id, admin_actor())
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    return _done(N_("安否確認を取りやめました。"))
+    return _act(lambda session: modes.cancel_check(session, mode_id, admin_actor()),
+                N_("安否確認を取りやめました。"))
 
 
 @bp.post("/disaster/end")
 @role_required(ADMIN)
 def end() -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    with islandos_state(current_app).db.transaction() as session:
-        modes.end(session, admin_actor())
-    return _done(N_("災害時モードを終えました。全員のメニューを元に戻しています。"))
+    return _act(lambda session: modes.end(session, admin_actor()),
+                N_("災害時モードを終えました。全員のメニューを元に戻しています。"))
 
 
 @bp.post("/disaster/<int:mode_id>/remind")
 @role_required(EDITOR)
 def remind(mode_id: int) -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            count = modes.remind(session, mode_id, admin_actor())
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    flash(_("まだ答えていない %(count)s 人にもう一度送ります。", count=count), "success")
-    return redirect(url_for("disaster.index"))
+    return _act(lambda session: modes.remind(session, mode_id, admin_actor()),
+                N_("まだ答えていない %(count)s 人にもう一度送ります。"))
 
 
 @bp.post("/disaster/<int:mode_id>/people/<int:person_id>")
 @role_required(EDITOR)
 def record_status(mode_id: int, person_id: int) -> ResponseReturnValue:
     """Staff record a status after a phone call or a visit."""
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            answers.answer(session, mode_id, person_id, request.form.get("choice", ""),
-                           entered_by=admin_actor())
-    except modes.DisasterError as error:
-        return _done(error.msgid, "error")
-    return _done(N_("安否を記録しました。"))
+    return _act(lambda session: answers.answer(
+        session, mode_id, person_id, request.form.get("choice", ""), entered_by=admin_actor()),
+        N_("安否を記録しました。"))
 
 
 @bp.post("/disaster/shelters/<int:spot_id>")
