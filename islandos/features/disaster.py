@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from handlers import disaster as disaster_handlers
 from islandos.cli.disaster import group as disaster_cli
+from islandos.demo.disaster import seed_disaster
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, NavItem
@@ -29,5 +30,6 @@ FEATURE = Feature(
     admin_blueprints=(disaster_admin.bp,),
     nav=(NavItem(N_("災害時モード"), "disaster.index", min_role=AdminRole.VIEWER, order=15),),
     cli=disaster_cli,
+    demo=seed_disaster,
     offers=(N_("安否確認"),),
 )

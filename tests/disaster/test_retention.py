@@ -7,8 +7,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from islandos.clock import now
+from islandos.demo import seed_demo
 from islandos.models.asking import Answer
 from islandos.models.disaster import DisasterMode, SafetyEvent, SafetyLocation
+from islandos.models.map import Spot
 from islandos.models.people import Person
 from islandos.services.disaster.board import export_csv
 from islandos.services.disaster.retention import reduce_old_checks
@@ -87,3 +89,12 @@ def test_deleting_their_data_takes_a_persons_locations(db, island, line, state):
         assert session.scalar(select(func.count(SafetyLocation.id))) == 0
         assert session.scalar(select(func.count(SafetyEvent.id)).where(
             SafetyEvent.person_id == island.ids["taro"])) == 0
+
+
+def test_the_demo_islands_shelters_get_a_capacity_once(db, state):
+    with db.transaction() as session:
+        seed_demo(session, state.registry.seeders)
+        seed_demo(session, state.registry.seeders)
+        capacities = dict(session.execute(select(Spot.slug, Spot.shelter_capacity).where(
+            Spot.category == "shelter")).all())
+    assert capacities == {"shelter-school": 200, "community-hall": 60}
