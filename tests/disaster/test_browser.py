@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 BLANK_TILE = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
     "rkJggg==")
-SHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots" / "disaster"
+SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots" / "disaster"
 
 
 def _page(chromium: Any, width: int, height: int) -> Any:  # noqa: F811
