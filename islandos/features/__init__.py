@@ -11,7 +11,7 @@ from islandos.registry import Feature
 
 
 def default_features() -> list[Feature]:
-    from islandos.features import fees, map, notices, office, privacy, registration
+    from islandos.features import disaster, fees, map, notices, office, privacy, registration
 
     return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, office.FEATURE,
-            privacy.FEATURE]
+            privacy.FEATURE, disaster.FEATURE]

@@ -79,6 +79,15 @@ def _icon(draw: ImageDraw.ImageDraw, kind: str, cx: int, cy: int, r: int, bg: st
             draw.ellipse((x - hr, top - hr, x + hr, top + hr), fill=WHITE)
             draw.pieslice((x - hr * 1.9, top + hr * 1.2, x + hr * 1.9, top + hr * 5.2), 180, 360,
                           fill=WHITE)
+    elif kind == "check":  # 安否: a white disc with a bold tick
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=WHITE)
+        draw.line([(cx - r * 0.5, cy + r * 0.02), (cx - r * 0.12, cy + r * 0.42),
+                   (cx + r * 0.55, cy - r * 0.4)], fill=bg, width=int(r * 0.24), joint="curve")
+    elif kind == "house":  # 避難所: a roof and walls with a door
+        draw.polygon([(cx - r * 1.1, cy - r * 0.05), (cx, cy - r * 1.0),
+                      (cx + r * 1.1, cy - r * 0.05)], fill=WHITE)
+        draw.rectangle((cx - r * 0.8, cy - r * 0.1, cx + r * 0.8, cy + r * 0.95), fill=WHITE)
+        draw.rectangle((cx - r * 0.22, cy + r * 0.3, cx + r * 0.22, cy + r * 0.95), fill=bg)
     else:  # yen, rules, help: a white disc with a big sign
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=WHITE)
         sign = {"yen": "¥", "rules": "!"}.get(kind, "?")

@@ -28,6 +28,7 @@ from islandos.db import Database
 from islandos.i18n import LANGUAGES, N_, gettext
 from islandos.leases import LeaseHeld, lease
 from islandos.line.gateway import LineTransport, Outcome, RichMenuError, SendResult
+from islandos.models.disaster import DisasterMode
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.people import Person, Role, Status
 from islandos.models.registration import RichMenuDeployment
@@ -45,6 +46,7 @@ DEPLOY_LEASE_TTL = timedelta(minutes=15)
 LINK_JOB, UNLINK_JOB = "richmenu.link", "richmenu.unlink"
 
 DEFAULT, ISLANDER, FAMILY = "default", "islander", "family"
+DISASTER = "disaster"  # everyone's menu while disaster mode runs (islandos/services/disaster)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Layout:
     rows: int  # 1 → 2500×843, 2 → 2500×1686; three tiles per row
     tiles: tuple[Tile, ...]
     chat_bar: str = N_("メニュー")
+    columns: int = 3
 
 
 # Only what works today is on a menu: a feature adds its tile when it lands, and a deploy
@@ -87,14 +90,23 @@ LAYOUTS: tuple[Layout, ...] = (
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),
     )),
+    # Disaster mode: four big tiles, the same for every role; nobody is linked to it by a
+    # deploy (roles_of gives no role), only by the disaster mode's switch.
+    Layout(DISASTER, 2, (
+        Tile(N_("安否を知らせる"), N_("安否を知らせる"), "check", "#C0392B"),
+        Tile(N_("避難所"), N_("避難所"), "house", "#1E7F4F"),
+        Tile(N_("島からのお知らせ"), N_("お知らせ"), "bell", "#B9770E"),
+        Tile(N_("家族へ連絡"), N_("家族へ連絡"), "family", "#1E6FA8"),
+    ), chat_bar=N_("災害時メニュー"), columns=2),
 )
 
 
 def tile_bounds(layout: Layout) -> list[dict[str, int]]:
-    """Three equal columns per row (833, 834, 833 px), rows of 843 px."""
-    edges = [0, 833, 1667, WIDTH]
+    """Three equal columns per row (833, 834, 833 px), or two (1250 px), rows of 843 px."""
+    edges = [0, 833, 1667, WIDTH] if layout.columns == 3 else [0, WIDTH // 2, WIDTH]
+    n = layout.columns
     return [
-        {"x": edges[i % 3], "y": (i // 3) * ROW_HEIGHT, "width": edges[i % 3 + 1] - edges[i % 3],
+        {"x": edges[i % n], "y": (i // n) * ROW_HEIGHT, "width": edges[i % n + 1] - edges[i % n],
          "height": ROW_HEIGHT}
         for i in range(len(layout.tiles))
     ]
@@ -159,7 +171,7 @@ def menu_name_for(person: Person) -> str:
 
 
 def roles_of(name: str) -> tuple[str, ...]:
-    return {ISLANDER: (Role.ISLANDER,), FAMILY: (Role.FAMILY,)}.get(
+    return {ISLANDER: (Role.ISLANDER,), FAMILY: (Role.FAMILY,), DISASTER: ()}.get(
         name, (Role.UNKNOWN, Role.TOURIST))
 
 
@@ -202,6 +214,8 @@ def run_link_job(ctx: LineJobContext) -> None:
         if person is None or not person.can_receive or person.line_user_id is None:
             return
         user_id, name, language = person.line_user_id, menu_name_for(person), person.language
+        if session.scalar(select(DisasterMode.id).where(DisasterMode.active.is_(True))):
+            name = DISASTER  # a newcomer during disaster mode gets the disaster menu
         menu_id = session.scalar(select(RichMenuDeployment.line_rich_menu_id).where(
             RichMenuDeployment.name == name, RichMenuDeployment.language == language))
     if menu_id is None:

@@ -118,6 +118,7 @@ class Router:
         self._postbacks: dict[str, Handler] = {}
         self._messages: dict[str, Handler] = {}
         self._states: dict[str, Handler] = {}
+        self._location_states: dict[str, Handler] = {}
         self.help_items: list[HelpItem] = []
 
     # Registration ----------------------------------------------------------
@@ -193,6 +194,14 @@ class Router:
             return handler
         return decorate
 
+    def location_dialog(self, state: str) -> Callable[[Handler], Handler]:
+        """A location sent while a person is in this dialogue state (e.g. asked for where
+        they need help) goes here instead of the general location route."""
+        def decorate(handler: Handler) -> Handler:
+            self._claim(self._location_states, state, handler, "location dialog state")
+            return handler
+        return decorate
+
     def help_item(self, label: str, text: str, roles: Sequence[str], order: int = 50) -> None:
         self.help_items.append(HelpItem(label, text, frozenset(roles), order))
         self.help_items.sort(key=lambda item: item.order)
@@ -213,6 +222,8 @@ class Router:
         if event.type != "message":
             return None, None
         if event.message_type == "location":
+            if dialog_state is not None and dialog_state in self._location_states:
+                return self._location_states[dialog_state], None
             return self._singles.get("location"), None
         if event.message_type != "text":
             return self._messages.get(event.message_type or ""), None

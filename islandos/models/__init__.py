@@ -3,6 +3,7 @@
 from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
 from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
+from islandos.models.disaster import DisasterMode, SafetyEvent, SafetyLocation
 from islandos.models.fees import (
     FeeCategory,
     FeeCheckIn,
@@ -41,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "Closure",
     "CodeAttempt",
+    "DisasterMode",
     "District",
     "FamilyCode",
     "FamilyLink",
@@ -68,6 +70,8 @@ __all__ = [
     "RichMenuDeployment",
     "Role",
     "RulesSeen",
+    "SafetyEvent",
+    "SafetyLocation",
     "SendingPause",
     "Spot",
     "SpotPhoto",

@@ -84,6 +84,9 @@ class Spot(Base):
     photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("spot_photos.id", ondelete="SET NULL"))
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Shelters (避難所): how many people it takes, and whether the office has opened it.
+    shelter_capacity: Mapped[int | None]
+    shelter_open: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

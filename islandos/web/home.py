@@ -53,4 +53,4 @@ def privacy() -> ResponseReturnValue:
     state = islandos_state(current_app)
     periods = [(period, getattr(state.settings, period.setting)) for period in PERIODS]
     return render_template("public/privacy.html", takes_fees=state.registry.has("fees"),
-                           periods=periods)
+                           safety_check=state.registry.has("disaster"), periods=periods)

@@ -44,6 +44,7 @@ from islandos.models import (
     WorkerHeartbeat,
 )
 from islandos.models.admin import AdminSession, AdminSessionStage
+from islandos.models.disaster import DisasterMode, SafetyEvent, SafetyLocation
 from islandos.registry import Registry
 from islandos.services.family import family_code_for
 from tests.support.databases import postgres_schema
@@ -83,6 +84,14 @@ def _add_what_the_demo_lacks(database: Database) -> None:
         session.add(WorkerHeartbeat(worker_id="worker-1"))
         session.add(Lease(name="richmenu.deploy", holder="worker-1", acquired_at=now(),
                           expires_at=now() + timedelta(minutes=5)))
+        disaster = DisasterMode(kind="typhoon", active=None, started_by="admin:1",
+                                ended_at=now(), ended_by="admin:1", check_status="closed")
+        session.add(disaster)
+        session.flush()
+        session.add(SafetyEvent(mode_id=disaster.id, person_id=islander.id, choice="safe",
+                                answered_by="self"))
+        session.add(SafetyLocation(mode_id=disaster.id, person_id=islander.id, latitude=26.2,
+                                   longitude=127.9))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,6 +20,7 @@ from tests.support.factories import make_person
 from tests.support.webhook import line_user_id
 
 WRITES = ("POST", "DELETE")
+MENUS = len(LAYOUTS) * 2  # every layout in Japanese and English (the disaster menu too)
 
 
 @pytest.fixture
@@ -61,11 +62,11 @@ def test_deploy_creates_uploads_sets_default_and_links_everyone(deploy_state, fa
     english_islander = people(deploy_state.db, 1, Role.ISLANDER, "en", start=200)
     tourists = people(deploy_state.db, 2, Role.TOURIST, "en", start=300)
     report = deploy_rich_menus(deploy_state.db, deploy_state.transport)
-    assert len(report.created) == 6 and report.deleted == []
-    assert len(fake_line.richmenus) == 6
+    assert len(report.created) == MENUS and report.deleted == []
+    assert len(fake_line.richmenus) == MENUS
     assert all(menu["image"] is not None for menu in fake_line.richmenus.values())
     uploads = [r for r in fake_line.requests if r.path.endswith("/content")]
-    assert len(uploads) == 6
+    assert len(uploads) == MENUS
     # Images go to LINE_DATA_API_BASE_URL (api-data.line.me), everything else to the API.
     assert {r.headers["host"] for r in uploads} == {f"localhost:{fake_line.port}"}
     assert {r.headers["content-type"] for r in uploads} == {"image/png"}
@@ -89,7 +90,7 @@ def test_a_second_deploy_with_no_change_writes_nothing(deploy_state, fake_line):
     deploy_rich_menus(deploy_state.db, deploy_state.transport)
     before = writes(fake_line)
     report = deploy_rich_menus(deploy_state.db, deploy_state.transport)
-    assert not report.changed and len(report.unchanged) == 6
+    assert not report.changed and len(report.unchanged) == MENUS
     assert writes(fake_line) == before
 
 
@@ -128,7 +129,7 @@ def test_menus_left_behind_by_a_stopped_deploy_are_cleaned_up(deploy_state, fake
     orphan = deploy_state.transport.create_rich_menu(
         {**designs()[0].request(), "name": "islandos-default-ja-halfway"})
     deploy_rich_menus(deploy_state.db, deploy_state.transport)
-    assert orphan not in fake_line.richmenus and len(fake_line.richmenus) == 6
+    assert orphan not in fake_line.richmenus and len(fake_line.richmenus) == MENUS
 
 
 def test_a_role_change_links_the_right_menu_through_the_worker(
@@ -182,11 +183,11 @@ def test_cli_deploy_twice(app, fake_line):
 def test_recording_transport_records_menu_work_in_development(db):
     transport = RecordingTransport(db)
     report = deploy_rich_menus(db, transport)
-    assert len(report.created) == 6
+    assert len(report.created) == MENUS
     with db.transaction() as session:
         ops = [r.payload["op"] for r in session.scalars(select(RecordedMessage).where(
             RecordedMessage.via == "richmenu"))]
-    assert ops.count("create") == 6 and ops.count("upload") == 6 and "default" in ops
+    assert ops.count("create") == MENUS and ops.count("upload") == MENUS and "default" in ops
     assert not deploy_rich_menus(db, transport).changed
 
 
@@ -203,4 +204,4 @@ def test_a_deploy_while_another_runs_is_refused_before_anything_reaches_line(
         assert "already running (other-host:4242)" in refused.output
         assert writes(fake_line) == []
     report = deploy_rich_menus(deploy_state.db, deploy_state.transport)
-    assert len(report.created) == 6
+    assert len(report.created) == MENUS

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, insert, select, update
+from sqlalchemy import Select, exists, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from islandos.line.messages import MAX_MULTICAST_RECIPIENTS, Message, check_messages
@@ -136,14 +136,17 @@ def resend_failed(session: Session, ask: Ask, dispatch: Dispatch) -> int:
     return total
 
 
-def remind(session: Session, ask: Ask, dispatch: Dispatch, moment: datetime) -> int:
+def remind(session: Session, ask: Ask, dispatch: Dispatch, moment: datetime, *,
+           family_copies: bool = True) -> int:
     """One reminder to each recipient LINE took the ask for, who has not answered, was not
     reminded yet and still follows the account; marks them reminded (flushes nothing else).
+    family_copies=False leaves out family members who got a copy (they are not asked).
     Returns how many."""
     delivered = exists().where(OutboxMessage.id == AskRecipient.outbox_id,
                                OutboxMessage.status == OutboxStatus.ACCEPTED)
     waiting = (AskRecipient.ask_id == ask.id, AskRecipient.answered.is_(False),
-               AskRecipient.reminded_at.is_(None), delivered)
+               AskRecipient.reminded_at.is_(None), delivered,
+               true() if family_copies else AskRecipient.is_family.is_(False))
     for language in LANGUAGES:
         query = (select(Person.line_user_id)
                  .join(AskRecipient, AskRecipient.person_id == Person.id)

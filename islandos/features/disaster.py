@@ -1,0 +1,35 @@
+"""Disaster mode (災害時モード) and the safety check (安否確認): the disaster menu for
+everyone, the check with family, shelters, the office's live list, data kept 30 days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import disaster as disaster_handlers
+from islandos.cli.disaster import group as disaster_cli
+from islandos.demo.disaster import seed_disaster
+from islandos.i18n import N_
+from islandos.models.admin import AdminRole
+from islandos.registry import Feature, NavItem
+from islandos.scheduler import JobRegistry
+from islandos.services.disaster import menus, mode, retention
+from islandos.services.disaster.answers import erase_safety_data
+from islandos.web.admin import disaster as disaster_admin
+
+
+def _jobs(registry: JobRegistry) -> None:
+    registry.add_line_job(mode.SWITCH_JOB, menus.run_switch_job)
+    registry.every(timedelta(days=1), "disaster.retention", retention.reduce_old_checks)
+
+
+FEATURE = Feature(
+    name="disaster",
+    routes=disaster_handlers.register,
+    jobs=_jobs,
+    erasers=(erase_safety_data,),
+    admin_blueprints=(disaster_admin.bp,),
+    nav=(NavItem(N_("災害時モード"), "disaster.index", min_role=AdminRole.VIEWER, order=15),),
+    cli=disaster_cli,
+    demo=seed_disaster,
+    offers=(N_("安否確認"),),
+)
