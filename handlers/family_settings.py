@@ -51,7 +51,8 @@ def on_links(context: Context) -> Sequence[Message]:
     links = family_links(context.session, person)
     bubbles = [
         messages.bubble(_who(context, number, other), [_since(context, link)],
-                        [context.button(N_("解除する"), "fam.unlink", link=link.id)])
+                        [messages.warning_button(
+                            context.button(N_("解除する"), "fam.unlink", link=link.id))])
         for number, (link, other) in enumerate(links, 1)
     ]
     if person.role == Role.ISLANDER:
@@ -83,8 +84,10 @@ def on_unlink(context: Context) -> Sequence[Message]:
     title = _("つながりを解除しますか？")
     lines = [_who(context, number, other), _since(context, link), effect,
              _("相手の方には、つながりが1件解除されたことだけをお知らせします。")]
-    buttons = [context.button(N_("解除する"), "fam.unlink_confirm", link=link.id),
-               context.button(N_("やめる"), "fam.cancel")]
+    # The safe choice is the primary button; removing the link is the warning-coloured one.
+    buttons = [context.button(N_("やめる"), "fam.cancel"),
+               messages.warning_button(
+                   context.button(N_("解除する"), "fam.unlink_confirm", link=link.id))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.registration import district_choice, language_choice
-from islandos.i18n import N_, format_datetime
+from islandos.i18n import N_, format_datetime, list_of
 from islandos.line import messages
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
 from islandos.models.people import Role
 from islandos.services import registration as reg
-from islandos.services.family import family_code_for, family_count, islanders_of
+from islandos.services.family import family_code_for, family_count, family_links, islanders_of
 from islandos.services.privacy import DELETED_TEXT, delete_personal_data
 
 ROLE_NAMES = {Role.UNKNOWN: N_("未登録"), Role.ISLANDER: N_("島民"), Role.TOURIST: N_("観光客"),
@@ -33,14 +33,14 @@ def on_settings(context: Context) -> Sequence[Message]:
     else:
         buttons.append(messages.message_action(_("島民・家族の登録"), _("登録")))
     buttons.append(context.button(N_("登録内容を見る"), "set.show"))
-    buttons.append(context.button(N_("データを削除"), "set.delete"))
+    buttons.append(messages.warning_button(context.button(N_("データを削除"), "set.delete")))
     title = _("設定")
     return [messages.flex(title, messages.bubble(title, [_("変えたいものを押してください。")],
                                                  buttons))]
 
 
 def on_language_menu(context: Context) -> Sequence[Message]:
-    return [language_choice()]
+    return [language_choice(context)]
 
 
 def on_district_menu(context: Context) -> Sequence[Message]:
@@ -91,7 +91,7 @@ def on_show(context: Context) -> Sequence[Message]:
                        value=format_datetime(person.consented_at, person.language)))
     lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
     title = _("登録内容")
-    buttons = [context.button(N_("データを削除"), "set.delete")]
+    buttons = [messages.warning_button(context.button(N_("データを削除"), "set.delete"))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
@@ -111,14 +111,30 @@ def on_family_code(context: Context) -> Sequence[Message]:
     ]
 
 
+def _erased_items(context: Context) -> list[str]:
+    """What 「データを削除」 removes for this person (msgids): what we hold about them, then
+    what the app's features erase; never a feature this app does not have."""
+    person = context.require_person()
+    items = [N_("お名前")] if person.full_name else []
+    if person.phone:
+        items.append(N_("電話番号"))
+    if family_links(context.session, person):
+        items.append(N_("ご家族とのつながり"))
+    return [*items, *context.registry.erased_words]
+
+
 def on_delete(context: Context) -> Sequence[Message]:
     _ = context._
     title = _("データを削除しますか？")
-    lines = [_("お名前・電話番号・ご家族とのつながり・行事への回答などが消えます。"),
-             _("人数の集計（だれのものか分からない数）だけは残ります。"),
-             _("削除すると元に戻せません。")]
-    buttons = [context.button(N_("削除する"), "set.delete_confirm"),
-               context.button(N_("やめる"), "set.delete_cancel")]
+    lines = [_("このLINEからは、何も届かなくなります。")]
+    erased = _erased_items(context)
+    if erased:
+        lines.append(_("消えるもの：%(items)s", items=list_of(erased, context.language)))
+    lines += [_("人数の集計（だれのものか分からない数）だけは残ります。"),
+              _("削除すると元に戻せません。")]
+    # The safe choice is the primary button; deleting is the warning-coloured second one.
+    buttons = [context.button(N_("やめる"), "set.delete_cancel"),
+               messages.warning_button(context.button(N_("削除する"), "set.delete_confirm"))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 

@@ -78,6 +78,15 @@ def readable_notice(session: Session, person: Person, notice_id: int) -> Notice 
                                                archive_condition(person)))
 
 
+def received_copy(session: Session, notice_id: int, person_id: int) -> bool | None:
+    """Whether this notice reached this person: None if not, else whether as family."""
+    found = session.execute(
+        select(AskRecipient.is_family).join(Ask, Ask.id == AskRecipient.ask_id)
+        .where(Ask.subject_kind == SUBJECT, Ask.subject_id == notice_id,
+               AskRecipient.person_id == person_id).limit(1)).first()
+    return None if found is None else bool(found[0])
+
+
 @dataclass
 class DistrictLine:
     """One row of the delivery report: the notice's tally line, named as the page reads it."""
