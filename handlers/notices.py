@@ -12,13 +12,13 @@ from islandos.models.people import Role
 from islandos.services.notices import reports as notice_reports
 from islandos.services.notices.changes import Confirmation, confirm
 from islandos.services.notices.images import picture_url
-from islandos.services.registration import has_pending_request
 from islandos.services.notices.messages import (
     CONFIRM_ACTION,
     archive_bubble,
     more_bubble,
     notice_messages,
 )
+from islandos.services.registration import has_pending_request
 
 
 def on_confirm(context: Context) -> Sequence[Message]:

@@ -17,7 +17,8 @@ from islandos.line.richmenus import schedule_menu_link
 from islandos.line.router import Context, Router
 from islandos.models.people import Person, Role
 from islandos.services import registration as reg
-from islandos.services.family import link_family
+from islandos.services.family import link_family, shown_to_family
+from islandos.services.family_reach import family_reach
 from islandos.services.people import mark_followed, mark_unfollowed
 from islandos.services.registration_codes import IslanderCannotBeFamily
 
@@ -214,12 +215,16 @@ def on_invite_code(context: Context) -> Sequence[Message]:
 def on_family_code(context: Context) -> Sequence[Message]:
     person = context.require_person()
     try:
-        link_family(context.session, person, context.event.text or "", context.actor)
+        islander = link_family(context.session, person, context.event.text or "", context.actor)
     except reg.RegistrationError as error:
         return _error(context, error)
-    return [messages.text(context._(
-        "ご家族とつながりました。島からの大切なお知らせが、このLINEにも届きます。"
-        "ほかのご家族のコードも、「設定」から同じように追加できます。"))]
+    language = context.language
+    return [messages.text(sentences(
+        language,
+        context._("「%(who)s」とつながりました。",
+                  who=shown_to_family(context.session, islander, language)),
+        family_reach(language),
+        context._("ほかのご家族のコードも、「設定」から同じように追加できます。")))]
 
 
 def on_approval(context: Context) -> Sequence[Message]:
@@ -337,8 +342,7 @@ def _finish(context: Context, district_id: int | None) -> list[Message]:
     done = sentences(context.language, _("登録が終わりました。"), reg.menu_offers_line(
         context.registry.offered_to(Role.ISLANDER), context.language))
     return [messages.text(done),
-            messages.text(_("島の外のご家族にも大切なお知らせを届けたいときは、"
-                            "「家族コード」と送ってください。"))]
+            messages.text(_("島の外のご家族とつながるには、「家族コード」と送ってください。"))]
 
 
 def register(router: Router) -> None:

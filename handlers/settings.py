@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.family_settings import code_messages, name_choice
 from handlers.registration import district_choice, language_choice
 from islandos.i18n import N_, format_datetime, list_of
 from islandos.line import messages
@@ -11,7 +12,14 @@ from islandos.line.messages import Message
 from islandos.line.router import Context, Router
 from islandos.models.people import Role
 from islandos.services import registration as reg
-from islandos.services.family import family_code_for, family_count, family_links, islanders_of
+from islandos.services.family import (
+    family_code_for,
+    family_count,
+    family_links,
+    islanders_of,
+    shown_to_family,
+)
+from islandos.services.family_reach import family_reach
 from islandos.services.privacy import DELETED_TEXT, delete_personal_data
 
 ROLE_NAMES = {Role.UNKNOWN: N_("未登録"), Role.ISLANDER: N_("島民"), Role.TOURIST: N_("観光客"),
@@ -84,31 +92,37 @@ def on_show(context: Context) -> Sequence[Message]:
         lines.append(_("つながっているご家族：%(count)s人",
                        count=family_count(context.session, person.id)))
     if person.role == Role.FAMILY:
-        lines.append(_("つながっている島民：%(count)s人",
-                       count=len(islanders_of(context.session, person.id))))
+        linked = [shown_to_family(context.session, islander, context.language)
+                  for islander in islanders_of(context.session, person.id)]
+        lines.append(_("つながっている島民：%(names)s", names="、".join(linked) or none))
     if person.consented_at:
         lines.append(_("同意した日時：%(value)s",
                        value=format_datetime(person.consented_at, person.language)))
-    lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
+    if person.full_name or person.phone:
+        lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
+    else:
+        lines.append(_("お名前や電話番号はお預かりしていません。"))
+    if person.role == Role.ISLANDER:
+        lines.append(_("ご家族への表示：%(shown)s",
+                       shown=shown_to_family(context.session, person, context.language)))
+    elif person.role == Role.FAMILY:
+        lines.append(family_reach(context.language))
+    lines.append(_("このほかに、お届けに使うLINEの利用者IDを保存しています。"))
     title = _("登録内容")
     buttons = [messages.warning_button(context.button(N_("データを削除"), "set.delete"))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_family_code(context: Context) -> Sequence[Message]:
+    """The family code; the first time, the islander first chooses how family sees them."""
     person = context.require_person()
     try:
         code = family_code_for(context.session, person)
     except reg.RegistrationError as error:
         return [messages.text(error.text(context.language))]
-    return [
-        messages.text(context._(
-            "あなたの家族コードです。島の外のご家族に伝えてください。ご家族がこのLINEを友だち"
-            "追加して「島の外の家族です」を選び、このコードを送ると、大切なお知らせがご家族にも"
-            "届きます。")),
-        messages.text(code.code, quick_replies=[
-            context.button(N_("家族コードを新しくする"), "fam.renew")]),
-    ]
+    if code.name_chosen_at is None:
+        return [name_choice(context)]
+    return code_messages(context, code)
 
 
 def _erased_items(context: Context) -> list[str]:
