@@ -221,7 +221,7 @@ def on_family_code(context: Context) -> Sequence[Message]:
     language = context.language
     return [messages.text(sentences(
         language,
-        context._("「%(who)s」とつながりました。",
+        context._("ご家族（%(who)s）とつながりました。",
                   who=shown_to_family(context.session, islander, language)),
         family_reach(language),
         context._("ほかのご家族のコードも、「設定」から同じように追加できます。")))]

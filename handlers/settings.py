@@ -129,9 +129,9 @@ def _erased_items(context: Context) -> list[str]:
     """What 「データを削除」 removes for this person (msgids): what we hold about them, then
     what the app's features erase; never a feature this app does not have."""
     person = context.require_person()
-    items = [N_("お名前")] if person.full_name else []
+    items = [N_("お預かりしたお名前")] if person.full_name else []
     if person.phone:
-        items.append(N_("電話番号"))
+        items.append(N_("お預かりした電話番号"))
     if family_links(context.session, person):
         items.append(N_("ご家族とのつながり"))
     return [*items, *context.registry.erased_words]
