@@ -94,7 +94,8 @@ def on_show(context: Context) -> Sequence[Message]:
     if person.role == Role.FAMILY:
         linked = [shown_to_family(context.session, islander, context.language)
                   for islander in islanders_of(context.session, person.id)]
-        lines.append(_("つながっている島民：%(names)s", names="、".join(linked) or none))
+        glue = "、" if context.language == "ja" else "; "
+        lines.append(_("つながっている島民：%(names)s", names=glue.join(linked) or none))
     if person.consented_at:
         lines.append(_("同意した日時：%(value)s",
                        value=format_datetime(person.consented_at, person.language)))

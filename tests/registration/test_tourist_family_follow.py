@@ -70,8 +70,9 @@ def test_family_links_both_ways(chat, other_chat, line, db):
     second_code = islander_with_family_code(third, db)
     other_chat.press(other_chat.say("settings"), "Add a family member")
     assert "linked" in texts(other_chat.say(second_code))
-    assert "Linked islanders: 2" in texts(other_chat.press(other_chat.say("settings"),
-                                                           "What is stored"))
+    stored = texts(other_chat.press(other_chat.say("settings"), "What is stored"))
+    assert "Linked islanders: Someone on the island; Someone on the island" in stored
+    assert "We do not keep your name or phone number." in stored
     second = person_of(db, third.user_id)
     with db.transaction() as session:
         found = list(reg.family_of(session, [islander.id, second.id]))
