@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from islandos.line.events import postback_data
 from islandos.models import District, Person
+from tests.support.admin import admin_client  # noqa: F401  (dashboard side of a flow)
 from tests.support.factories import make_district
 from tests.support.webhook import (
     follow_event,
