@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from handlers.family_settings import code_messages, name_choice
 from handlers.registration import district_choice, language_choice
-from islandos.i18n import N_, format_datetime, list_of
+from islandos.i18n import N_, format_datetime
 from islandos.line import messages
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
@@ -144,7 +144,7 @@ def on_delete(context: Context) -> Sequence[Message]:
     lines = [_("このLINEからは、何も届かなくなります。")]
     erased = _erased_items(context)
     if erased:
-        lines.append(_("消えるもの：%(items)s", items=list_of(erased, context.language)))
+        lines.append(_("消えるもの：") + "".join(f"\n・{_(item)}" for item in erased))
     lines += [_("人数の集計（だれのものか分からない数）だけは残ります。"),
               _("削除すると元に戻せません。")]
     # The safe choice is the primary button; deleting is the warning-coloured second one.

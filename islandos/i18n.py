@@ -93,12 +93,6 @@ def join_words(msgids: Iterable[str], language: str) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
-def list_of(msgids: Iterable[str], language: str) -> str:
-    """Every item, none left out: 「お名前・電話番号」 / "your name, your phone number"."""
-    glue = "・" if normalize_language(language) == "ja" else ", "
-    return glue.join(dict.fromkeys(gettext(language, msgid) for msgid in msgids))
-
-
 def sentences(language: str, *parts: str) -> str:
     """Sentences in a row: run on in Japanese, a space apart in English; empty ones skipped."""
     glue = "" if normalize_language(language) == "ja" else " "

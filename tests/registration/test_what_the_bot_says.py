@@ -73,7 +73,7 @@ def test_an_app_without_notices_never_promises_notices(make_line, db):
     assert "登録が終わりました。" in done
     assert "お知らせ" not in done and "行事" not in done
     asked = texts(Chat(line, line_user_id(2)).say("データを削除"))
-    assert "消えるもの：お預かりしたお名前" in asked
+    assert "消えるもの：\n・お預かりしたお名前\n" in asked
     assert "お知らせ" not in asked and "行事" not in asked
 
 
@@ -85,8 +85,8 @@ def test_the_words_follow_the_features_an_app_has(make_line, db):
     done = texts(register_islander(chat, invite(db)))
     assert "登録が終わりました。下のメニューから、お知らせや行事を見られます。" in done
     asked = texts(chat.say("データを削除"))
-    assert ("消えるもの：お預かりしたお名前・お知らせを受け取った記録と「確認しました」・"
-            "入島協力金のお支払いとこのLINEとのつながり・行事への回答") in asked
+    assert ("消えるもの：\n・お預かりしたお名前\n・お知らせを受け取った記録と「確認しました」\n"
+            "・入島協力金のお支払いとこのLINEとのつながり\n・行事への回答\n") in asked
 
 
 def test_the_default_app_names_only_what_it_has_in_english_too(chat, db):
@@ -94,8 +94,8 @@ def test_the_default_app_names_only_what_it_has_in_english_too(chat, db):
     assert "You're registered! Open Notices from the menu below." in done
     assert "event" not in done.lower()
     asked = texts(chat.say("delete my data"))
-    assert "Deleted: the name you gave, the record of notices you received and confirmed" \
-        in asked
+    assert "What is deleted:\n・The name you gave\n・The record of notices you received and " \
+        "confirmed\n" in asked
     assert "event" not in asked.lower()
 
 
