@@ -82,3 +82,24 @@ def test_deleting_data_is_the_second_warning_coloured_button(screen, base, islan
     keep.click()
     page.get_by_text("削除をやめました。データはそのままです。").wait_for()
     assert screen.errors == []
+
+
+def test_cards_grow_with_the_font_size_chosen_in_line(screen, base, island):  # noqa: F811
+    page = open_chat(screen, base)
+    say(page, "設定")
+    card = page.get_by_test_id("flex").last
+    title = card.get_by_text("設定", exact=True)
+    title.wait_for()
+    button = card.get_by_role("button", name="データを削除")
+    normal, normal_button = css(title, "fontSize"), css(button, "fontSize")
+    assert (normal, normal_button) == ("19px", "16px")
+    page.get_by_test_id("font-scale").select_option(label="特大")
+    assert float(css(title, "fontSize")[:-2]) == pytest.approx(19 * 1.45, rel=0.01)
+    assert float(css(button, "fontSize")[:-2]) == pytest.approx(16 * 1.45, rel=0.01)
+    card.scroll_into_view_if_needed()
+    shot(page, f"font-size-extra-large-{screen.name}")
+    assert page_width(page) <= screen.width
+    page.reload()  # the choice stays, as the setting does in LINE
+    page.get_by_test_id("flex").last.get_by_text("設定", exact=True).wait_for()
+    assert page.get_by_test_id("font-scale").input_value() == "1.45"
+    assert screen.errors == []
