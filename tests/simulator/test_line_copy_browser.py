@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from islandos.demo.island import demo_user_id
 from islandos.line.outbox import enqueue_push
 from islandos.models.notices import Notice
 from islandos.services.notices.messages import notice_messages
@@ -102,4 +103,30 @@ def test_cards_grow_with_the_font_size_chosen_in_line(screen, base, island):  # 
     page.reload()  # the choice stays, as the setting does in LINE
     page.get_by_test_id("flex").last.get_by_text("設定", exact=True).wait_for()
     assert page.get_by_test_id("font-scale").input_value() == "1.45"
+    assert screen.errors == []
+
+
+def test_family_see_whom_they_are_linked_to_and_removing_a_link_is_the_warning_button(
+        screen, base, island):  # noqa: F811
+    page = open_chat(screen, base, demo_user_id("family", 0))
+    say(page, "家族とのつながり")
+    carousel = page.get_by_test_id("chat").locator("li").last
+    # 比嘉 ウシ agreed to show her name; 比嘉 正男 has not chosen, so only his district shows.
+    shown = carousel.get_by_text("比嘉 ウシ（港集落）", exact=True)
+    shown.wait_for()
+    assert carousel.get_by_text("港集落の方", exact=True).count() == 1
+    remove = carousel.get_by_role("button", name="解除する").first
+    assert css(remove, "backgroundColor") == "rgb(246, 212, 207)"
+    shot(page, f"family-links-{screen.name}")
+    assert page_width(page) <= screen.width
+    remove.click()
+    confirm = page.get_by_test_id("flex").last
+    confirm.get_by_text("つながりを解除しますか？").wait_for()
+    keep = confirm.get_by_role("button", name="やめる")
+    unlink = confirm.get_by_role("button", name="解除する")
+    assert css(keep, "backgroundColor") == "rgb(6, 199, 85)"
+    assert css(unlink, "backgroundColor") == "rgb(246, 212, 207)"
+    assert keep.bounding_box()["y"] < unlink.bounding_box()["y"]
+    confirm.scroll_into_view_if_needed()
+    shot(page, f"family-unlink-{screen.name}")
     assert screen.errors == []
