@@ -112,8 +112,8 @@ def _spot_bubble(context: Context, spot: Spot, closed: places.ClosedToday,
         "type": "bubble", "size": "kilo",
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": lines},
         "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-            {"type": "button", "style": "primary" if i == 0 else "secondary", "height": "sm",
-             "action": action} for i, action in enumerate(buttons)]},
+            messages.button(action, "primary" if i == 0 else "secondary", height="sm")
+            for i, action in enumerate(buttons)]},
     }
     photo = public_photo_url(context.session, base_url, spot)
     if photo:

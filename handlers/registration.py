@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from islandos.i18n import LANGUAGES, N_, gettext
+from islandos.i18n import LANGUAGES, N_, gettext, join_words, sentences
 from islandos.line import messages
 from islandos.line.events import postback_data
 from islandos.line.messages import Message
@@ -17,7 +17,8 @@ from islandos.line.richmenus import schedule_menu_link
 from islandos.line.router import Context, Router
 from islandos.models.people import Person, Role
 from islandos.services import registration as reg
-from islandos.services.family import link_family
+from islandos.services.family import link_family, shown_to_family
+from islandos.services.family_reach import family_reach
 from islandos.services.people import mark_followed, mark_unfollowed
 from islandos.services.registration_codes import IslanderCannotBeFamily
 
@@ -25,7 +26,8 @@ INVITE_CODE, FAMILY_CODE, NAME, PHONE, DISTRICT = (
     "reg.invite_code", "reg.family_code", "reg.name", "reg.phone", "reg.district")
 DISTRICTS_PER_BUBBLE = 6
 
-WELCOME = N_("島OSへようこそ。島のお知らせや行事を、このLINEでお届けします。")
+WELCOME = N_("島OSへようこそ。")
+WELCOME_OFFERS = N_("このLINEで、%(offers)sをご利用いただけます。")
 CHOOSE_LANGUAGE = N_("ことばを選んでください。")
 
 
@@ -45,9 +47,20 @@ def waiting_for_approval(context: Context) -> bool:
 # Messages ---------------------------------------------------------------------------------
 
 
-def language_choice() -> Message:
+def offers_line(context: Context, msgid: str, role: str | None = None,
+                language: str | None = None) -> str:
+    """A sentence naming what this app offers (everyone, or one role), or "" if nothing."""
+    registry = context.registry
+    offers = registry.offers if role is None else registry.offered_to(role)
+    language = language or context.language
+    return gettext(language, msgid, offers=join_words(offers, language)) if offers else ""
+
+
+def language_choice(context: Context) -> Message:
     """Both languages at once: we do not know yet which one the user reads."""
-    lines = [gettext(lang, WELCOME) + "\n" + gettext(lang, CHOOSE_LANGUAGE) for lang in LANGUAGES]
+    lines = [sentences(lang, gettext(lang, WELCOME),
+                       offers_line(context, WELCOME_OFFERS, language=lang))
+             + "\n" + gettext(lang, CHOOSE_LANGUAGE) for lang in LANGUAGES]
     buttons = [messages.postback_action("日本語", postback_data("reg.lang", lang="ja"), "日本語"),
                messages.postback_action("English", postback_data("reg.lang", lang="en"),
                                         "English")]
@@ -110,7 +123,7 @@ def on_follow(context: Context) -> Sequence[Message]:
         return [messages.text(context._(
             "おかえりなさい。島民登録の申請は、いま役場で確認中です。"))]
     person.dialog_state = person.dialog_data = None
-    return [language_choice()]
+    return [language_choice(context)]
 
 
 def on_unfollow(context: Context) -> Sequence[Message]:
@@ -126,7 +139,7 @@ def on_language(context: Context) -> Sequence[Message]:
     person = context.require_person()
     language = context.event.postback.get("lang") if context.event.postback else None
     if language not in LANGUAGES:
-        return [language_choice()]
+        return [language_choice(context)]
     reg.change_language(context.session, person, language, context.actor)
     if person.role == Role.UNKNOWN and not waiting_for_approval(context):
         return [role_question(context)]
@@ -151,8 +164,9 @@ def on_role(context: Context) -> Sequence[Message]:
             return [messages.text(_("すでに登録されています。変更は「設定」からどうぞ。"))]
         person.dialog_state = person.dialog_data = None
         reg.become_tourist(context.session, person, context.actor)
-        return [messages.text(_("ようこそ！島からの大切なお知らせを、このLINEでお届けします。"
-                                "島のきまりを守って、お楽しみください。"))]
+        return [messages.text(sentences(
+            context.language, _("ようこそ！"), offers_line(context, WELCOME_OFFERS, Role.TOURIST),
+            _("島のきまりを守って、お楽しみください。")))]
     if role == Role.ISLANDER:
         if person.role == Role.ISLANDER:
             return [messages.text(_("すでに島民として登録されています。"))]
@@ -201,12 +215,16 @@ def on_invite_code(context: Context) -> Sequence[Message]:
 def on_family_code(context: Context) -> Sequence[Message]:
     person = context.require_person()
     try:
-        link_family(context.session, person, context.event.text or "", context.actor)
+        islander = link_family(context.session, person, context.event.text or "", context.actor)
     except reg.RegistrationError as error:
         return _error(context, error)
-    return [messages.text(context._(
-        "ご家族とつながりました。島からの大切なお知らせが、このLINEにも届きます。"
-        "ほかのご家族のコードも、「設定」から同じように追加できます。"))]
+    language = context.language
+    return [messages.text(sentences(
+        language,
+        context._("ご家族（%(who)s）とつながりました。",
+                  who=shown_to_family(context.session, islander, language)),
+        family_reach(language),
+        context._("ほかのご家族のコードも、「設定」から同じように追加できます。")))]
 
 
 def on_approval(context: Context) -> Sequence[Message]:
@@ -244,16 +262,19 @@ def on_name(context: Context) -> Sequence[Message]:
     except reg.RegistrationError as error:
         return _error(context, error)
     _dialog(person, PHONE, name=name)
-    skip = context.button(N_("電話番号なしで進む"), "reg.no_phone")
     return [messages.text(context._("電話番号を送ってください。なくても大丈夫です。"),
-                          [skip, _cancel_item(context)])]
+                          [_no_phone_item(context), _cancel_item(context)])]
+
+
+def _no_phone_item(context: Context) -> dict[str, Any]:
+    return context.button(N_("電話番号なしで進む"), "reg.no_phone")
 
 
 def on_phone(context: Context) -> Sequence[Message]:
     try:
         phone = reg.clean_phone(context.event.text or "")
     except reg.RegistrationError as error:
-        return _error(context, error)
+        return _error(context, error, [_no_phone_item(context)])
     _dialog(context.require_person(), None, phone=phone)
     return _after_phone(context)
 
@@ -318,9 +339,10 @@ def _finish(context: Context, district_id: int | None) -> list[Message]:
     if data.get("path") != "invite":
         return [messages.text(_("役場に登録をお願いしました。確認が終わったら、このトークで"
                                 "お知らせします。"))]
-    return [messages.text(_("登録が終わりました。下のメニューから、お知らせや行事を見られます。")),
-            messages.text(_("島の外のご家族にも大切なお知らせを届けたいときは、"
-                            "「家族コード」と送ってください。"))]
+    done = sentences(context.language, _("登録が終わりました。"), reg.menu_offers_line(
+        context.registry.offered_to(Role.ISLANDER), context.language))
+    return [messages.text(done),
+            messages.text(_("島の外のご家族とつながるには、「家族コード」と送ってください。"))]
 
 
 def register(router: Router) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.family_settings import code_messages, name_choice
 from handlers.registration import district_choice, language_choice
 from islandos.i18n import N_
 from islandos.line import messages
@@ -11,7 +12,7 @@ from islandos.line.messages import Message
 from islandos.line.router import Context, Router
 from islandos.models.people import Role
 from islandos.services import registration as reg
-from islandos.services.family import family_code_for
+from islandos.services.family import family_code_for, family_links
 from islandos.services.privacy import DELETED_TEXT, delete_personal_data
 
 
@@ -29,14 +30,14 @@ def on_settings(context: Context) -> Sequence[Message]:
     else:
         buttons.append(messages.message_action(_("島民・家族の登録"), _("登録")))
     buttons.append(context.button(N_("登録内容を見る"), "set.show"))
-    buttons.append(context.button(N_("データを削除"), "set.delete"))
+    buttons.append(messages.warning_button(context.button(N_("データを削除"), "set.delete")))
     title = _("設定")
     return [messages.flex(title, messages.bubble(title, [_("変えたいものを押してください。")],
                                                  buttons))]
 
 
 def on_language_menu(context: Context) -> Sequence[Message]:
-    return [language_choice()]
+    return [language_choice(context)]
 
 
 def on_district_menu(context: Context) -> Sequence[Message]:
@@ -67,36 +68,52 @@ def on_show(context: Context) -> Sequence[Message]:
     lines: list[str] = []
     for part in context.registry.disclosures(context.session, person, context.language):
         lines += ([f"【{part.title}】"] if lines else []) + part.lines
-    lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
+    if person.full_name or person.phone:
+        lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
+    else:
+        lines.append(_("お名前や電話番号はお預かりしていません。"))
+    lines.append(_("このほかに、お届けに使うLINEの利用者IDを保存しています。"))
     title = _("登録内容")
-    buttons = [context.button(N_("データを削除"), "set.delete")]
+    buttons = [messages.warning_button(context.button(N_("データを削除"), "set.delete"))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 
 def on_family_code(context: Context) -> Sequence[Message]:
+    """The family code; the first time, the islander first chooses how family sees them."""
     person = context.require_person()
     try:
         code = family_code_for(context.session, person)
     except reg.RegistrationError as error:
         return [messages.text(error.text(context.language))]
-    return [
-        messages.text(context._(
-            "あなたの家族コードです。島の外のご家族に伝えてください。ご家族がこのLINEを友だち"
-            "追加して「島の外の家族です」を選び、このコードを送ると、大切なお知らせがご家族にも"
-            "届きます。")),
-        messages.text(code.code, quick_replies=[
-            context.button(N_("家族コードを新しくする"), "fam.renew")]),
-    ]
+    if code.name_chosen_at is None:
+        return [name_choice(context)]
+    return code_messages(context, code)
+
+
+def _erased_items(context: Context) -> list[str]:
+    """What 「データを削除」 removes for this person (msgids): what we hold about them, then
+    what the app's features erase; never a feature this app does not have."""
+    person = context.require_person()
+    items = [N_("お預かりしたお名前")] if person.full_name else []
+    if person.phone:
+        items.append(N_("お預かりした電話番号"))
+    if family_links(context.session, person):
+        items.append(N_("ご家族とのつながり"))
+    return [*items, *context.registry.erased_words]
 
 
 def on_delete(context: Context) -> Sequence[Message]:
     _ = context._
     title = _("データを削除しますか？")
-    lines = [_("お名前・電話番号・ご家族とのつながり・行事への回答などが消えます。"),
-             _("人数の集計（だれのものか分からない数）だけは残ります。"),
-             _("削除すると元に戻せません。")]
-    buttons = [context.button(N_("削除する"), "set.delete_confirm"),
-               context.button(N_("やめる"), "set.delete_cancel")]
+    lines = [_("このLINEからは、何も届かなくなります。")]
+    erased = _erased_items(context)
+    if erased:
+        lines.append(_("消えるもの：") + "".join(f"\n・{_(item)}" for item in erased))
+    lines += [_("人数の集計（だれのものか分からない数）だけは残ります。"),
+              _("削除すると元に戻せません。")]
+    # The safe choice is the primary button; deleting is the warning-coloured second one.
+    buttons = [context.button(N_("やめる"), "set.delete_cancel"),
+               messages.warning_button(context.button(N_("削除する"), "set.delete_confirm"))]
     return [messages.flex(title, messages.bubble(title, lines, buttons))]
 
 

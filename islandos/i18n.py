@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +82,21 @@ def format_day(moment: datetime, language: str) -> str:
     if normalize_language(language) == "ja":
         return babel_format_date(local.date(), "y年M月d日(E)", locale="ja")
     return babel_format_date(local.date(), "EEE, MMM d, y", locale="en")
+
+
+def join_words(msgids: Iterable[str], language: str) -> str:
+    """Names of features (msgids) as one phrase: 「お知らせ、行事やアンケート」 /
+    "Notices, Events and Polls" (English copy names them as the menu does); "" for none."""
+    words = list(dict.fromkeys(gettext(language, msgid) for msgid in msgids))
+    if normalize_language(language) == "ja":
+        return "、".join(words[:-1]) + "や" + words[-1] if len(words) > 1 else "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def sentences(language: str, *parts: str) -> str:
+    """Sentences in a row: run on in Japanese, a space apart in English; empty ones skipped."""
+    glue = "" if normalize_language(language) == "ja" else " "
+    return glue.join(part for part in parts if part)
 
 
 def N_(msgid: str) -> str:

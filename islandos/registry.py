@@ -78,6 +78,22 @@ class HomeLink:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """Something a feature offers users, in words for the bot's copy (e.g. 「お知らせ」).
+
+    `roles`: whom the bot tells about it (empty: everyone). `erases`: what 「データを削除」
+    removes of this feature's data, in words (e.g. 「行事への回答」), if anything.
+    """
+
+    words: str  # msgid
+    roles: frozenset[str] = frozenset()
+    erases: str | None = None  # msgid
+
+    def for_role(self, role: str) -> bool:
+        return not self.roles or role in self.roles
+
+
+@dataclass(frozen=True)
 class Feature:
     """Everything one feature adds to the app, declared in one place."""
 
@@ -94,8 +110,9 @@ class Feature:
     home_links: Sequence[HomeLink] = ()
     banners: Sequence[BannerSource] = ()
     # What a registered user can do with it, as words for the bot's copy (e.g. 「お知らせ」):
-    # the bot never promises a feature that this app does not have.
-    offers: Sequence[str] = ()  # msgids
+    # the bot never promises a feature that this app does not have. A plain msgid is an
+    # Offer for everyone that erases nothing.
+    offers: Sequence[str | Offer] = ()
     # What it holds about one person, shown to them (「登録内容を見る」) and, on a disclosure
     # request (開示請求), printed by the office.
     disclosures: Sequence[DisclosureSource] = ()
@@ -167,5 +184,20 @@ class Registry:
                 if (part := source(session, person, language)) is not None]
 
     @property
+    def offer_list(self) -> tuple[Offer, ...]:
+        return tuple(offer if isinstance(offer, Offer) else Offer(offer)
+                     for feature in self.features for offer in feature.offers)
+
+    @property
     def offers(self) -> tuple[str, ...]:
-        return tuple(offer for feature in self.features for offer in feature.offers)
+        """The words (msgids) of everything this app offers."""
+        return tuple(offer.words for offer in self.offer_list)
+
+    def offered_to(self, role: str) -> tuple[str, ...]:
+        """The words (msgids) of what the bot may tell a person of this role about."""
+        return tuple(offer.words for offer in self.offer_list if offer.for_role(role))
+
+    @property
+    def erased_words(self) -> tuple[str, ...]:
+        """What 「データを削除」 removes of the features' data, in words (msgids)."""
+        return tuple(offer.erases for offer in self.offer_list if offer.erases)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from islandos.clock import now
 from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.registration import InviteCode
+from islandos.services.family import choose_name_for_family, family_code_for
 from islandos.services.registration import create_invite_codes
 
 DISTRICTS = (
@@ -84,6 +85,11 @@ def seed_island(session: Session) -> list[str]:
                 session.add(FamilyLink(family_person_id=member.id,
                                        islander_person_id=islander_id))
     session.flush()
+    # The first islander agreed to show her registered name to her family; the others
+    # have not chosen, so their family see only their district.
+    shown = family_code_for(session, islanders[0])
+    if shown.name_chosen_at is None:
+        choose_name_for_family(session, islanders[0], islanders[0].full_name, DEMO_ACTOR)
     unused = list(session.scalars(select(InviteCode).where(
         InviteCode.created_by == DEMO_ACTOR, InviteCode.used_at.is_(None)).order_by(InviteCode.id)))
     if len(unused) < UNUSED_CODES:

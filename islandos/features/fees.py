@@ -7,7 +7,8 @@ from islandos.cli import fees as fee_cli
 from islandos.demo.fees import seed_fees
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
-from islandos.registry import Feature, HomeLink, NavItem
+from islandos.models.people import Role
+from islandos.registry import Feature, HomeLink, NavItem, Offer
 from islandos.services.fees.disclosure import fee_disclosure
 from islandos.services.fees.payments import erase_fee_data
 from islandos.web import fees as fee_pages
@@ -31,6 +32,7 @@ FEATURE = Feature(
         HomeLink(N_("入島協力金"), "fees.fee_form",
                  N_("島を守るための協力金を、スマホでお支払いいただけます。"), order=5),
     ),
-    offers=(N_("入島協力金"),),
+    offers=(Offer(N_("入島協力金"), roles=frozenset({Role.TOURIST, Role.UNKNOWN}),
+                  erases=N_("入島協力金のお支払いとこのLINEとのつながり")),),
     disclosures=(fee_disclosure,),
 )

@@ -6,7 +6,8 @@ from handlers import map as map_handlers
 from islandos.demo.map import seed_map
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
-from islandos.registry import Feature, HomeLink, NavItem
+from islandos.models.people import Role
+from islandos.registry import Feature, HomeLink, NavItem, Offer
 from islandos.services.map.guide import closure_banner, erase_map_data, map_disclosure
 from islandos.web import map as map_pages
 from islandos.web.admin import map as map_admin
@@ -26,6 +27,6 @@ FEATURE = Feature(
                  N_("島を訪れる方に守っていただきたいこと。"), order=20),
     ),
     banners=(closure_banner,),
-    offers=(N_("観光マップ"),),
+    offers=(Offer(N_("観光マップ"), roles=frozenset({Role.TOURIST, Role.UNKNOWN})),),
     disclosures=(map_disclosure,),
 )

@@ -9,7 +9,7 @@ from islandos.cli.notices import group as notice_cli
 from islandos.demo.notices import seed_notices
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
-from islandos.registry import Feature, NavItem
+from islandos.registry import Feature, NavItem, Offer
 from islandos.scheduler import JobRegistry
 from islandos.services.notices import images, sending
 from islandos.services.notices.changes import erase_notice_data
@@ -34,6 +34,6 @@ FEATURE = Feature(
     person_panels=(notice_admin.received_notices,),
     cli=notice_cli,
     demo=seed_notices,
-    offers=(N_("お知らせ"),),
+    offers=(Offer(N_("お知らせ"), erases=N_("お知らせを受け取った記録と「確認しました」")),),
     disclosures=(notice_disclosure,),
 )

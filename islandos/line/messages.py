@@ -21,6 +21,11 @@ MAX_FLEX_BYTES = 50_000
 MAX_ACTION_LABEL = 20
 MAX_POSTBACK_DATA = 300
 MAX_DISPLAY_TEXT = 300
+# A destructive choice (delete my data, remove a family link) is a secondary button of this
+# warning colour; the safe choice beside it is the primary one.
+WARNING_BUTTON_COLOR = "#F6D4CF"
+# Flex components that may follow the font size the user set in LINE (`scaling`).
+SCALABLE = frozenset({"text", "button", "icon"})
 
 
 class MessageLimitError(ValueError):
@@ -142,8 +147,26 @@ def location(title: str, address: str, latitude: float, longitude: float) -> Mes
             "latitude": latitude, "longitude": longitude}
 
 
+def scaled(node: Any) -> Any:
+    """A copy of Flex contents whose texts, buttons and icons follow the font size the user
+    chose in LINE (`"scaling": true`), unless a component says otherwise: elderly users
+    enlarge it, and our cards must grow with it."""
+    if isinstance(node, list):
+        return [scaled(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: scaled(value) if key in ("contents", "header", "hero", "body", "footer")
+            else value for key, value in node.items()}
+    if copy.get("type") in SCALABLE and "scaling" not in copy and "adjustMode" not in copy:
+        copy["scaling"] = True
+    return copy
+
+
 def flex(alt_text: str, contents: dict[str, Any],
          quick_replies: Sequence[dict[str, Any]] | None = None) -> Message:
+    """Every Flex message we send passes here: LINE's limits are checked and its texts
+    follow the user's font size (`scaled`)."""
+    contents = scaled(contents)
     size = len(json.dumps(contents, ensure_ascii=False, separators=(",", ":")).encode())
     if size > MAX_FLEX_BYTES:
         raise MessageLimitError(f"Flex contents are {size} bytes; LINE allows {MAX_FLEX_BYTES}")
@@ -164,6 +187,33 @@ def carousel(bubbles: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "carousel", "contents": list(bubbles)}
 
 
+def button(action: dict[str, Any], style: str = "primary", color: str | None = None,
+           height: str = "md") -> dict[str, Any]:
+    """A Flex button: `primary` for the choice we expect, `secondary` for the others."""
+    component: dict[str, Any] = {"type": "button", "style": style, "height": height,
+                                 "action": action}
+    if color:
+        component["color"] = color
+    return component
+
+
+def warning_button(action: dict[str, Any]) -> dict[str, Any]:
+    """A destructive choice: secondary, in the warning colour, never the primary button."""
+    return button(action, "secondary", WARNING_BUTTON_COLOR)
+
+
+def band(words: str, color: str, note: str | None = None) -> dict[str, Any]:
+    """A bubble's header: a coloured band (「緊急」 in white on red), with an optional note."""
+    contents: list[dict[str, Any]] = [
+        {"type": "text", "text": truncate(words, 40), "weight": "bold", "size": "lg",
+         "color": "#FFFFFF", "flex": 0}]
+    if note:
+        contents.append({"type": "text", "text": truncate(note, 60), "size": "sm",
+                         "color": "#FFFFFF", "wrap": True, "gravity": "center"})
+    return {"type": "box", "layout": "horizontal", "spacing": "md", "backgroundColor": color,
+            "paddingAll": "12px", "contents": contents}
+
+
 def bubble(
     title: str,
     lines: Iterable[str] = (),
@@ -172,8 +222,11 @@ def bubble(
     hero_image_url: str | None = None,
     label: str | None = None,
     accent: str = "#1E6FA8",
+    header: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A plain card: an optional label and image, a bold title, short lines and big buttons."""
+    """A plain card: an optional header band, label and image, a bold title, short lines and
+    big buttons. `buttons` are actions (the first becomes the primary button, the others
+    secondary) or buttons already made with `button` / `warning_button`."""
     body: list[dict[str, Any]] = []
     if label:
         body.append({"type": "text", "text": label, "size": "sm", "color": accent,
@@ -186,6 +239,8 @@ def bubble(
         "type": "bubble",
         "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
     }
+    if header:
+        card["header"] = header
     if hero_image_url:
         card["hero"] = {"type": "image", "url": hero_image_url, "size": "full",
                         "aspectRatio": "20:13", "aspectMode": "cover"}
@@ -193,9 +248,9 @@ def bubble(
         card["footer"] = {
             "type": "box", "layout": "vertical", "spacing": "sm",
             "contents": [
-                {"type": "button", "style": "primary" if i == 0 else "secondary",
-                 "height": "md", "action": action}
-                for i, action in enumerate(buttons)
+                item if item.get("type") == "button"
+                else button(item, "primary" if i == 0 else "secondary")
+                for i, item in enumerate(buttons)
             ],
         }
     return card

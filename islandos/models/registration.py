@@ -45,6 +45,10 @@ class FamilyCode(Base):
     )
     code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # How the islander agreed to be shown to family linked by this code: their name, a name
+    # they typed, or None (only their district); name_chosen_at is None until they chose.
+    name_for_family: Mapped[str | None] = mapped_column(String(60))
+    name_chosen_at: Mapped[datetime | None]
 
 
 class RequestStatus(StrEnum):

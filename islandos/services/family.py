@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
-from islandos.i18n import N_, gettext
+from islandos.i18n import N_, gettext, sentences
 from islandos.line import messages
 from islandos.line.outbox import enqueue_push
 from islandos.line.richmenus import schedule_menu_link
 from islandos.models.people import FamilyLink, Person, Role, Status
 from islandos.models.registration import FamilyCode, InviteCode
 from islandos.services import audit
+from islandos.services.family_reach import family_reach
 from islandos.services.registration_codes import (
     InvalidCode,
     IslanderCannotBeFamily,
@@ -30,10 +31,9 @@ from islandos.services.registration_codes import (
 
 FAMILY_CODE_LENGTH = 8
 ID_CHUNK = 500
-LINKED_TEXT = N_("ご家族の方が、あなたの家族コードで登録しました。"
-                 "大切なお知らせは、ご家族にも届きます。")
+LINKED_TEXT = N_("ご家族の方が、あなたの家族コードで登録しました。")
 UNLINKED_BY_FAMILY_TEXT = N_("ご家族とのつながりが1件、解除されました。"
-                             "その方には、大切なお知らせが届かなくなります。")
+                             "その方には、島民あてのお知らせが届かなくなります。")
 UNLINKED_BY_ISLANDER_TEXT = N_("島にいるご家族とのつながりが1件、解除されました。"
                                "その方についてのお知らせは、もう届きません。")
 
@@ -90,8 +90,9 @@ def link_family(session: Session, person: Person, raw_code: str, actor: str) -> 
         audit.record(session, actor, "family.linked", f"person:{person.id}",
                      after={"islander_person_id": islander.id})
         if islander.can_receive and islander.line_user_id:
-            enqueue_push(session, islander.line_user_id,
-                         [messages.text(gettext(islander.language, LINKED_TEXT))],
+            language = islander.language
+            words = sentences(language, gettext(language, LINKED_TEXT), family_reach(language))
+            enqueue_push(session, islander.line_user_id, [messages.text(words)],
                          source=f"family:linked:{person.id}")
     if person.role != Role.FAMILY:
         before = {"role": person.role}
@@ -103,6 +104,35 @@ def link_family(session: Session, person: Person, raw_code: str, actor: str) -> 
                      before=before, after={"role": person.role})
         schedule_menu_link(session, person)
     return islander
+
+
+def choose_name_for_family(session: Session, islander: Person, name: str | None,
+                           actor: str) -> FamilyCode:
+    """Record how the islander agreed to be shown to family linked by their code: `name`
+    (their registered name or one they typed), or None for their district only (flushes,
+    audits without the name). Raises NotAnIslander."""
+    code = family_code_for(session, islander)
+    code.name_for_family = name.strip()[:60] if name and name.strip() else None
+    code.name_chosen_at = now()
+    session.flush()
+    audit.record(session, actor, "family.name_chosen", f"person:{islander.id}",
+                 after={"name_shown": code.name_for_family is not None})
+    return code
+
+
+def shown_to_family(session: Session, islander: Person, language: str) -> str:
+    """The islander as their family sees them: the name they agreed to show, with their
+    district; only the district (or 「島の方」) when they chose none or have not chosen."""
+    name = session.scalar(select(FamilyCode.name_for_family).where(
+        FamilyCode.islander_person_id == islander.id))
+    district = islander.district.name(language) if islander.district else None
+    if name and district:
+        return gettext(language, "%(name)s（%(district)s）", name=name, district=district)
+    if name:
+        return name
+    if district:
+        return gettext(language, "%(district)sの方", district=district)
+    return gettext(language, "島の方")
 
 
 def renew_family_code(session: Session, islander: Person, actor: str) -> FamilyCode:

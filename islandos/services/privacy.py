@@ -34,7 +34,8 @@ from islandos.models.registration import (
 from islandos.models.webhook_events import WebhookEvent
 from islandos.registry import Disclosure, PersonalDataEraser
 from islandos.services import audit
-from islandos.services.family import family_count, islanders_of
+from islandos.services.family import family_count, islanders_of, shown_to_family
+from islandos.services.family_reach import family_reach
 from islandos.services.registration_codes import PersonNotFound
 
 DELETED_TEXT = N_("ご登録のデータを削除しました。ご利用ありがとうございました。")
@@ -88,8 +89,10 @@ def registration_disclosure(session: Session, person: Person, language: str) -> 
         lines.append(_("つながっているご家族：%(count)s人",
                        count=family_count(session, person.id)))
     if person.role == Role.FAMILY:
-        lines.append(_("つながっている島民：%(count)s人",
-                       count=len(islanders_of(session, person.id))))
+        linked = [shown_to_family(session, islander, language)
+                  for islander in islanders_of(session, person.id)]
+        lines.append(_("つながっている島民：%(names)s",
+                       names=("、" if language == "ja" else "; ").join(linked) or none))
     if person.consented_at:
         lines.append(_("同意した日時：%(value)s",
                        value=format_datetime(person.consented_at, language)))
@@ -100,6 +103,11 @@ def registration_disclosure(session: Session, person: Person, language: str) -> 
                        status=_(REQUEST_NAMES[request.status])))
     lines.append(_("LINEで友だちになった日時：%(value)s", value=format_datetime(
         person.followed_at or person.created_at, language)))
+    if person.role == Role.ISLANDER:
+        lines.append(_("ご家族への表示：%(shown)s",
+                       shown=shown_to_family(session, person, language)))
+    elif person.role == Role.FAMILY:
+        lines.append(family_reach(language))
     return Disclosure(_("登録"), lines)
 
 

@@ -9,6 +9,7 @@ public names are re-exported here.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
-from islandos.i18n import LANGUAGES, N_, gettext
+from islandos.i18n import LANGUAGES, N_, gettext, join_words, sentences
 from islandos.line import messages
 from islandos.line.outbox import enqueue_push
 from islandos.line.richmenus import schedule_menu_link
@@ -50,8 +51,8 @@ from islandos.services.registration_codes import (
 )
 
 MAX_NAME = 60
-APPROVED_TEXT = N_("島民として登録されました。"
-                   "下のメニューから、お知らせや行事を見られます。")
+APPROVED_TEXT = N_("島民として登録されました。")
+MENU_OFFERS_TEXT = N_("下のメニューから、%(offers)sを見られます。")
 REFUSED_TEXT = N_("島民登録の申請は、承認されませんでした。"
                   "くわしくは役場にお問い合わせください。")
 
@@ -227,16 +228,27 @@ def _open_request(session: Session, request_id: int) -> IslanderRequest:
     return request
 
 
-def _tell(session: Session, person: Person, msgid: str, source: str) -> None:
+def menu_offers_line(offers: Sequence[str], language: str) -> str:
+    """「下のメニューから、お知らせや行事を見られます。」 for what the app offers (msgids), or
+    nothing when it offers nothing: the bot never promises a feature the app lacks."""
+    return gettext(language, MENU_OFFERS_TEXT, offers=join_words(offers, language)) \
+        if offers else ""
+
+
+def _tell(session: Session, person: Person, msgid: str, source: str,
+          then: Sequence[str] = ()) -> None:
     if person.can_receive and person.line_user_id:
-        enqueue_push(session, person.line_user_id,
-                     [messages.text(gettext(person.language, msgid))],
+        words = sentences(person.language, gettext(person.language, msgid),
+                          menu_offers_line(then, person.language))
+        enqueue_push(session, person.line_user_id, [messages.text(words)],
                      priority=Priority.IMPORTANT, source=source)
 
 
-def approve_islander(session: Session, request_id: int, actor: str) -> Person:
-    """Accept a request: the person becomes an islander, is told in LINE, gets the islander
-    menu (flushes, enqueues, audits). Raises RequestNotFound or RequestAlreadyDecided."""
+def approve_islander(session: Session, request_id: int, actor: str,
+                     offers: Sequence[str] = ()) -> Person:
+    """Accept a request: the person becomes an islander, is told in LINE (with `offers`,
+    the msgids of what the app offers islanders), gets the islander menu (flushes, enqueues,
+    audits). Raises RequestNotFound or RequestAlreadyDecided."""
     request = _open_request(session, request_id)
     person = request.person
     before = _snapshot(person)
@@ -246,7 +258,7 @@ def approve_islander(session: Session, request_id: int, actor: str) -> Person:
     session.flush()
     audit.record(session, actor, "islander_request.approved", f"person:{person.id}",
                  before=before, after=_snapshot(person), note=f"request:{request.id}")
-    _tell(session, person, APPROVED_TEXT, f"registration:approved:{request.id}")
+    _tell(session, person, APPROVED_TEXT, f"registration:approved:{request.id}", offers)
     schedule_menu_link(session, person)
     return person
 

@@ -28,6 +28,16 @@
   const menuFrame = document.getElementById("richmenu-frame");
   const menuImage = document.getElementById("richmenu-image");
   const menuToggle = document.getElementById("menu-toggle");
+  const fontScale = document.getElementById("font-scale");
+  if (fontScale) {
+    const apply = function () { phone.style.setProperty("--line-font-scale", fontScale.value); };
+    fontScale.value = localStorage.getItem("simulator-font-scale") || fontScale.value;
+    apply();
+    fontScale.addEventListener("change", function () {
+      localStorage.setItem("simulator-font-scale", fontScale.value);
+      apply();
+    });
+  }
   let lastId = 0;
   let pendingPicker = null;
   let polling = false;
@@ -174,13 +184,18 @@
 
   function textSize(size) { return length(size, TEXT_SIZES) || "16px"; }
 
+  // `scaling: true` text follows the font size the user chose in LINE (the 文字サイズ menu).
+  function scaled(size, c) {
+    return c.scaling ? "calc(" + size + " * var(--line-font-scale, 1))" : size;
+  }
+
   function text(c, layout) {
     const node = el("div", "fx-text");
     if (Array.isArray(c.contents) && c.contents.length) {
       c.contents.forEach(function (span) {
         if (span.type !== "span") return;
         const part = el("span", "", span.text);
-        if (span.size) part.style.fontSize = textSize(span.size);
+        if (span.size) part.style.fontSize = scaled(textSize(span.size), c);
         if (span.weight === "bold") part.style.fontWeight = "700";
         if (span.color) part.style.color = span.color;
         if (span.style === "italic") part.style.fontStyle = "italic";
@@ -190,7 +205,7 @@
     } else {
       node.textContent = c.text || "";
     }
-    node.style.fontSize = textSize(c.size);
+    node.style.fontSize = scaled(textSize(c.size), c);
     if (c.weight === "bold") node.style.fontWeight = "700";
     if (c.color) node.style.color = c.color;
     if (c.align) node.style.textAlign = { start: "left", end: "right", center: "center" }[c.align] || "left";
@@ -212,6 +227,7 @@
   function button(c, layout) {
     const style = c.style || "link";
     const node = actionButton(c.action || {}, "fx-button fx-button-" + style + " fx-height-" + (c.height || "md"));
+    if (c.scaling) node.style.fontSize = scaled("16px", c);
     if (style === "link") {
       if (c.color) node.style.color = c.color;
     } else if (c.color) {

@@ -89,3 +89,17 @@ def test_images_must_be_https():
     with pytest.raises(MessageLimitError):
         messages.image("http://example.com/a.jpg")
     assert messages.image("https://example.com/a.jpg")["previewImageUrl"]
+
+
+def test_flex_text_follows_the_users_font_size_unless_a_component_says_otherwise():
+    card = messages.bubble("断水", ["明日9時から"], [messages.message_action("ヘルプ")])
+    card["body"]["contents"].append({"type": "text", "text": "小さな注記", "scaling": False})
+    card["body"]["contents"].append({"type": "text", "text": "枠に合わせる",
+                                     "adjustMode": "shrink-to-fit"})
+    sent = messages.flex("断水", card)["contents"]
+    title, line, note, fitted = sent["body"]["contents"]
+    assert title["scaling"] is True and line["scaling"] is True
+    assert sent["footer"]["contents"][0]["scaling"] is True
+    assert note["scaling"] is False and "scaling" not in fitted
+    assert "scaling" not in card["body"]["contents"][0]  # the caller's dict is not changed
+    messages.check_messages([messages.flex("断水", card)])  # LINE's own models accept it

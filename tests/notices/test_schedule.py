@@ -109,7 +109,7 @@ def test_those_who_have_not_confirmed_get_one_reminder_after_n_hours(
     worker.run_once()
     assert reached(fake_line) == [island.uid("hanako")]
     reminder = multicasts(fake_line)[0]["messages"][0]
-    assert reminder["altText"] == "Please confirm: 断水のお知らせ"
+    assert reminder["altText"] == "【Important】断水のお知らせ\nPlease confirm"
     assert {d.person_id for d in deliveries(db, notice_id) if d.reminded_at} == {
         island.ids["hanako"]}
     frozen_clock(days=3)

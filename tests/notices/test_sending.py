@@ -106,8 +106,8 @@ def test_emergency_reaches_family_once_even_when_linked_to_several_recipients(
     worker.run_once()
     assert reached(fake_line).count(island.uid("family")) == 1
     family_batch = next(b for b in multicasts(fake_line) if b["to"] == [island.uid("family")])
-    label = family_batch["messages"][0]["contents"]["body"]["contents"][0]["text"]
-    assert label == "緊急（ご家族の方へ）"
+    band = family_batch["messages"][0]["contents"]["header"]["contents"]
+    assert [part["text"] for part in band] == ["緊急", "ご家族の方へ"]
     rows = deliveries(db, notice_id)
     assert [r.person_id for r in rows if r.is_family] == [island.ids["family"]]
     assert notice(db, notice_id).recipient_count == 4

@@ -54,7 +54,7 @@ def test_a_long_important_body_fits_in_the_card_without_losing_a_character(
                                                audience_kind="islanders"), "admin:1", BASE_URL)
     worker.run_once()
     card = fake_line.calls("/v2/bot/message/multicast")[0].json["messages"][0]
-    blocks = [c["text"] for c in card["contents"]["body"]["contents"][2:]]
+    blocks = [c["text"] for c in card["contents"]["body"]["contents"][1:]]
     assert "\n".join(blocks) == body
 
 

@@ -14,7 +14,7 @@ from islandos.services import registration as reg
 from islandos.services.notices.drafts import NoticeInput
 from islandos.services.notices.sending import create_and_submit
 from tests.fees.conftest import checkout_session_of
-from tests.registration.conftest import Chat, actions, person_of, texts
+from tests.registration.conftest import Chat, actions, family_code, person_of, texts
 from tests.support.webhook import line_user_id
 
 NAME, PHONE = "波照間 潮音", "098-765-4321"
@@ -45,9 +45,9 @@ def live_on_the_island(app, db, line, visitor, stripe_api, stripe_webhook, worke
     person = person_of(db, USER)
     assert (person.full_name, person.phone) == (NAME, PHONE)
     # Family: a relative links with the family code.
-    family_code = chat.say("家族コード")[-1]["text"]
+    code_for_family = family_code(chat, shown="登録したお名前")
     other_chat.press(other_chat.press(other_chat.follow(), "日本語"), "島の外の家族です")
-    assert "つながりました" in texts(other_chat.say(family_code))
+    assert "つながりました" in texts(other_chat.say(code_for_family))
     # A notice to confirm, sent by the worker, confirmed in LINE.
     with db.transaction() as session:
         notice = create_and_submit(session, NoticeInput(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from islandos.line.events import postback_data
 from islandos.models import District, Person
+from tests.support.admin import admin_client  # noqa: F401  (dashboard side of a flow)
 from tests.support.factories import make_district
 from tests.support.webhook import (
     follow_event,
@@ -126,3 +127,13 @@ def district_name(db: Any, district_id: int) -> str:
         district = session.get(District, district_id)
         assert district is not None
         return district.name_ja
+
+
+def family_code(chat: Chat, language: str = "ja", shown: str | None = None) -> str:
+    """An islander asks for their family code; the first time they choose how family sees
+    them (`shown`: a label such as 「登録したお名前」; by default no name, the district only)."""
+    reply = chat.say("family code" if language == "en" else "家族コード")
+    if "text" not in reply[-1]:
+        reply = chat.press(reply, shown or ("No name (district)" if language == "en"
+                                            else "表示しない（集落だけ）"))
+    return str(reply[-1]["text"])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from islandos.models import AuditEntry, FamilyLink, Role
 from islandos.services.family import family_of
-from tests.registration.conftest import Chat, actions, person_of, texts
+from tests.registration.conftest import Chat, actions, family_code, person_of, texts
 from tests.support.factories import make_district, make_islander
 from tests.support.webhook import line_user_id
 
@@ -25,7 +25,7 @@ def islander(chat: Chat, db: Any, *, name: str, phone: str, language: str = "ja"
         where = make_district(session, *district) if district else None
         make_islander(session, line_user_id=chat.user_id, full_name=name, phone=phone,
                       language=language, district=where)
-    return chat.say("family code" if language == "en" else "家族コード")[-1]["text"]
+    return family_code(chat, language)
 
 
 def family(chat: Chat, language: str, *codes: str) -> None:
@@ -39,7 +39,7 @@ def family(chat: Chat, language: str, *codes: str) -> None:
             chat.press(chat.say("設定"), "Add a family member" if language == "en"
                        else "家族を追加する")
         said = texts(chat.say(code))
-        assert "You are now linked" in said or "ご家族とつながりました" in said
+        assert "You are now linked" in said or "ご家族（" in said
 
 
 def card(reply: list[dict[str, Any]], title: str) -> dict[str, Any]:
@@ -107,8 +107,8 @@ def test_a_family_member_removes_one_of_two_islanders_in_japanese(
     assert not any(s in json.dumps(entry.before, ensure_ascii=False) for s in NAMES)
     worker.run_once()
     told = pushes_to(fake_line, chat.user_id)
-    assert told[-1] == ("One family link has been removed. "
-                        "That family member will no longer get your important notices.")
+    assert told[-1] == ("One family link has been removed. That family member will no "
+                        "longer get notices for islanders.")
     assert pushes_to(fake_line, third.user_id)[-1].startswith("ご家族の方が")  # only the link
     # The next emergency notice to the father no longer has a copy for the relative.
     assert family_ids(db, father.id) == []
@@ -185,7 +185,7 @@ def test_an_islander_renews_the_family_code_in_japanese(chat, other_chat, line, 
     late = Chat(line, line_user_id(7))
     family(late, "ja")
     assert "コードが見つかりません" in texts(late.say(old))  # the old code stops at once
-    assert "ご家族とつながりました" in texts(late.say(new))
+    assert "とつながりました" in texts(late.say(new))
     islander_id = person_of(db, chat.user_id).id
     assert sorted(family_ids(db, islander_id)) == sorted(  # the existing link stays
         [person_of(db, other_chat.user_id).id, person_of(db, late.user_id).id])

@@ -20,7 +20,7 @@ from islandos.models import (
     Status,
 )
 from islandos.services import registration as reg
-from tests.registration.conftest import Chat, actions, person_of, texts
+from tests.registration.conftest import Chat, actions, family_code, person_of, texts
 from tests.support.factories import make_islander
 from tests.support.webhook import line_user_id
 
@@ -78,7 +78,7 @@ def test_tourists_get_a_register_button_in_settings_in_english(chat, db):
 def test_delete_my_data_after_a_confirm_step(chat, other_chat, db, worker, fake_line,
                                              monkeypatch, districts):
     person = islander(db, chat, districts["nishi"])
-    code = chat.say("家族コード")[-1]["text"]
+    code = family_code(chat)
     other_chat.press(other_chat.press(other_chat.follow(), "日本語"), "島の外の家族です")
     other_chat.say("WRONG999")
     other_chat.say(code)

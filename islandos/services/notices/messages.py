@@ -14,6 +14,7 @@ MAX_TITLE = 100  # UTF-16 units; also keeps the card and the alt text readable
 MAX_LINE = 2000  # the card builder's limit for one text block
 CONFIRM_ACTION = "notice_confirm"
 EMERGENCY_COLOUR = "#C0392B"
+IMPORTANT_COLOUR = "#B35C00"  # white text on it stays readable (contrast above 4.5)
 REMINDER_TEXT = "%(when)sにお送りしたお知らせです。読んだら「確認しました」を押してください。"
 
 
@@ -49,14 +50,30 @@ def split_body(body: str, limit: int = MAX_LINE) -> list[str]:
     return blocks or [" "]
 
 
-def priority_label(priority: str, language: str, family: bool = False) -> str | None:
+def priority_label(priority: str, language: str) -> str | None:
+    """「緊急」 or 「重要」 (None for a normal notice)."""
     if priority == NoticePriority.EMERGENCY:
-        if family:
-            return gettext(language, "緊急（ご家族の方へ）")
         return gettext(language, "緊急")
     if priority == NoticePriority.IMPORTANT:
         return gettext(language, "重要")
     return None
+
+
+def priority_band(priority: str, language: str, note: str | None = None
+                  ) -> dict[str, object] | None:
+    """The coloured header band of an important (orange) or emergency (red) notice."""
+    label = priority_label(priority, language)
+    if label is None:
+        return None
+    colour = EMERGENCY_COLOUR if priority == NoticePriority.EMERGENCY else IMPORTANT_COLOUR
+    return messages.band(label, colour, note)
+
+
+def alt_text(priority: str, language: str, title: str, rest: str = "") -> str:
+    """What a phone's lock screen shows: 【緊急】 or 【重要】, the title, then the rest."""
+    label = priority_label(priority, language)
+    head = f"【{label}】{title}" if label else title
+    return f"{head}\n{rest}" if rest else head
 
 
 def confirm_button(notice_id: int, language: str) -> dict[str, object]:
@@ -66,20 +83,22 @@ def confirm_button(notice_id: int, language: str) -> dict[str, object]:
 
 
 def notice_messages(
-    notice: Notice, language: str, *, image_url: str | None = None, family: bool = False
+    notice: Notice, language: str, *, image_url: str | None = None, family: bool = False,
+    confirmable: bool = True,
 ) -> list[Message]:
-    """What a recipient in `language` gets (English falls back to Japanese)."""
+    """What a recipient in `language` gets (English falls back to Japanese): important and
+    emergency ones as a card with a coloured band and, when `confirmable` (it reached them),
+    「確認しました」."""
     title, body = notice.title_for(language), notice.body_for(language)
-    label = priority_label(notice.priority, language, family)
-    if label is None:
+    note = gettext(language, "ご家族の方へ") if family else None
+    header = priority_band(notice.priority, language, note)
+    if header is None:
         out: list[Message] = [messages.image(image_url)] if image_url else []
         return [*out, messages.text(text_form(title, body))]
-    card = messages.bubble(
-        title, split_body(body), [confirm_button(notice.id, language)],
-        hero_image_url=image_url, label=label,
-        accent=EMERGENCY_COLOUR if notice.priority == NoticePriority.EMERGENCY else "#1E6FA8",
-    )
-    return [messages.flex(f"【{label}】{title}\n{body}", card)]
+    buttons = [confirm_button(notice.id, language)] if confirmable else []
+    card = messages.bubble(title, split_body(body), buttons, hero_image_url=image_url,
+                           header=header)
+    return [messages.flex(alt_text(notice.priority, language, title, body), card)]
 
 
 def reminder_messages(notice: Notice, language: str) -> list[Message]:
@@ -88,21 +107,21 @@ def reminder_messages(notice: Notice, language: str) -> list[Message]:
     sent = format_datetime(notice.sent_at, language) if notice.sent_at else ""
     lines = [gettext(language, REMINDER_TEXT, when=sent),
              messages.truncate(notice.body_for(language), 300)]
+    asking = gettext(language, "確認のお願い")
     card = messages.bubble(title, lines, [confirm_button(notice.id, language)],
-                           label=gettext(language, "確認のお願い"))
-    return [messages.flex(gettext(language, "確認のお願い：%(title)s", title=title), card)]
+                           header=priority_band(notice.priority, language, asking),
+                           label=asking)
+    return [messages.flex(alt_text(notice.priority, language, title, asking), card)]
 
 
 def archive_bubble(notice: Notice, language: str, image_url: str | None) -> dict[str, object]:
     """A notice in the archive carousel: date, title, the start of the body, 「全文を読む」."""
     when = format_datetime(notice.sent_at, language) if notice.sent_at else ""
-    label = priority_label(notice.priority, language)
-    heading = f"{when}・{label}" if label else when
     return messages.bubble(
         notice.title_for(language), [messages.truncate(notice.body_for(language), 120)],
         [messages.postback_action(gettext(language, "全文を読む"),
                                   postback_data("notice_show", notice=notice.id))],
-        hero_image_url=image_url, label=heading,
+        hero_image_url=image_url, label=when, header=priority_band(notice.priority, language),
     )
 
 

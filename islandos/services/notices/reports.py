@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, sel
 from sqlalchemy.orm import Session
 
 from islandos.models.asking import Answer, Ask, AskRecipient, AudienceKind
-from islandos.models.notices import Notice, NoticePriority, NoticeStatus
+from islandos.models.notices import Notice, NoticeStatus
 from islandos.models.people import Person, Role
 from islandos.services.asking import audience as aud
 from islandos.services.asking import tally as tallies
+from islandos.services.family_reach import reaches_family
 from islandos.services.notices.sending import SUBJECT, notice_ask
 
 ARCHIVE_PAGE = 9  # bubbles per carousel page; one more says 「もっと見る」
@@ -76,6 +77,15 @@ def readable_notice(session: Session, person: Person, notice_id: int) -> Notice 
     """One notice, only when the archive rule lets this person read it."""
     return session.scalar(select(Notice).where(Notice.id == notice_id,
                                                archive_condition(person)))
+
+
+def received_copy(session: Session, notice_id: int, person_id: int) -> bool | None:
+    """Whether this notice reached this person: None if not, else whether as family."""
+    found = session.execute(
+        select(AskRecipient.is_family).join(Ask, Ask.id == AskRecipient.ask_id)
+        .where(Ask.subject_kind == SUBJECT, Ask.subject_id == notice_id,
+               AskRecipient.person_id == person_id).limit(1)).first()
+    return None if found is None else bool(found[0])
 
 
 @dataclass
@@ -160,8 +170,7 @@ def quota_check(figures: dict[str, Any] | None, needed: int, error: str | None =
 def recipient_count(session: Session, audience: aud.Audience, priority: str,
                     moment: datetime) -> aud.AudienceCount:
     """The exact number of people (and family, for an emergency) it would reach now."""
-    return aud.count_audience(session, audience, moment,
-                              with_family=priority == NoticePriority.EMERGENCY)
+    return aud.count_audience(session, audience, moment, with_family=reaches_family(priority))
 
 
 @dataclass(frozen=True)

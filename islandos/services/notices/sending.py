@@ -19,6 +19,7 @@ from islandos.services import audit
 from islandos.services.asking import audience as aud
 from islandos.services.asking import delivery
 from islandos.services.asking.asks import ask_for, open_ask
+from islandos.services.family_reach import reaches_family
 from islandos.services.notices.drafts import NoticeError, NoticeInput, NoticeInvalid, save_draft
 from islandos.services.notices.images import picture_url
 from islandos.services.notices.messages import notice_messages, reminder_messages
@@ -98,7 +99,7 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
     dispatch = notice_dispatch(notice, picture_url(session, base_url, notice.image_id))
     direct = delivery.send(session, ask, _recipients(session, notice, moment), dispatch, moment)
     family = 0
-    if notice.priority == NoticePriority.EMERGENCY:
+    if reaches_family(notice.priority):
         family = delivery.send_family_copies(session, ask, dispatch, moment)
     notice.recipient_count = direct + family
     if notice.needs_confirmation and notice.reminder_hours > 0:

@@ -21,6 +21,7 @@ from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticeStatus
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
+from islandos.services.family_reach import family_reach
 from islandos.services.notices import changes as changes
 from islandos.services.notices import drafts as drafts
 from islandos.services.notices import preview as previews
@@ -38,6 +39,12 @@ from islandos.web.admin.forms import ButtonForm
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("notices", __name__)
+
+
+@bp.context_processor
+def _family_reach() -> dict[str, str]:
+    """The one sentence on which notices reach family, as LINE says it to families."""
+    return {"family_reach": family_reach(current_language())}
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50

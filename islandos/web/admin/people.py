@@ -173,7 +173,9 @@ def approve(request_id: int) -> ResponseReturnValue:
         abort(400)
 
     def change(session: Session) -> str:
-        person = registration.approve_islander(session, request_id, admin_actor())
+        person = registration.approve_islander(
+            session, request_id, admin_actor(),
+            islandos_state(current_app).registry.offered_to(Role.ISLANDER))
         return _("%(name)sさんを島民として承認しました。LINEでお知らせします。",
                  name=person.full_name or f"#{person.id}")
     return apply_change(change, url_for("people.requests"),
