@@ -48,7 +48,7 @@ FEATURE = Feature(
     audit_labels={
         "person.registered_islander": N_("島民として登録（招待コード）"),
         "person.role_changed": N_("役割を変更"),
-        "person.district_changed": N_("集落を変更"),
+        "person.district_changed": N_("集落の変更"),
         "person.language_changed": N_("言語を変更"),
         "person.personal_data_deleted": N_("個人データを削除"),
         "islander_request.created": N_("島民登録を申請"),

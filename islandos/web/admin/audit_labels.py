@@ -28,13 +28,13 @@ SHELL_LABELS: dict[str, str] = {
     "admin.role_changed": N_("アカウントの権限を変更"),
     "admin.disabled": N_("アカウントを無効化"),
     "admin.enabled": N_("アカウントを有効化"),
-    "admin.login": N_("ログイン"),
+    "admin.login": N_("管理画面にログイン"),
     "admin.login_failed": N_("ログインに失敗"),
-    "admin.logout": N_("ログアウト"),
+    "admin.logout": N_("管理画面からログアウト"),
     "admin.session_ended": N_("ログイン中の画面を終了"),
     "admin.sessions_ended": N_("すべてのログインを終了"),
     "admin.totp_enabled": N_("2段階認証を有効化"),
-    "admin.totp_reset": N_("2段階認証をリセット"),
+    "admin.totp_reset": N_("2段階認証のリセット"),
     "admin.line_link_code_created": N_("LINE連携コードを発行"),
     "admin.line_link_failed": N_("LINE連携に失敗"),
     "admin.line_linked": N_("LINEと連携"),
@@ -118,8 +118,9 @@ def names_for(session: Session, entries: Iterable[AuditEntry], language: str) ->
             for key in ("person", "line_person_id"):
                 if isinstance(values.get(key), int):
                     person_ids.add(values[key])
-    admins = dict(session.execute(select(AdminUser.id, AdminUser.username)
-                                  .where(AdminUser.id.in_(admin_ids)))) if admin_ids else {}
+    admins = {aid: name for aid, name in session.execute(
+        select(AdminUser.id, AdminUser.username).where(AdminUser.id.in_(admin_ids)))
+    } if admin_ids else {}
     people = {pid: name or f"#{pid}" for pid, name in session.execute(
         select(Person.id, Person.full_name).where(Person.id.in_(person_ids)))
     } if person_ids else {}
@@ -157,7 +158,7 @@ def _value(key: str, value: Any, names: Names, language: str) -> str:
     if value is None:
         return gettext(language, "なし")
     if isinstance(value, bool):
-        return gettext(language, "はい" if value else "いいえ")
+        return gettext(language, "はい") if value else gettext(language, "いいえ")
     if key == "district_id" and isinstance(value, int):
         return names.districts.get(value, f"#{value}")
     if key in ("person", "line_person_id") and isinstance(value, int):
