@@ -68,7 +68,8 @@ VALUE_LABELS = {
     "viewer": N_("閲覧者"), "normal": N_("通常"), "important": N_("重要"),
     "emergency": N_("緊急"), "everyone": N_("全員"), "islanders": N_("島民全員"),
     "districts": N_("集落を選ぶ"), "tourists": N_("観光客"), "staff": N_("職員"),
-    "ja": N_("日本語"), "en": N_("英語"),
+    "ja": N_("日本語"), "en": N_("英語"), "unused": N_("未使用"), "used": N_("使用済み"),
+    "expired": N_("期限切れ"), "revoked": N_("取り消し済み"),
 }
 
 
