@@ -46,7 +46,14 @@ SHELL_LABELS: dict[str, str] = {
 
 # Actors that are not an account or a person.
 ACTOR_LABELS = {"cli": N_("コマンド（CLI）"), "system": N_("システム（自動）"),
-                "stripe": N_("Stripe"), "line": N_("LINE")}
+                "stripe": N_("Stripe"), "line": N_("LINE"), "demo": N_("デモデータ")}
+
+# What a target "kind:id" names, in words ("notice:12" is 「お知らせ #12」).
+TARGET_LABELS = {
+    "notice": N_("お知らせ"), "spot": N_("地図の場所"), "closure": N_("立ち入り制限"),
+    "invite_code": N_("招待コード"), "fee_payment": N_("協力金の支払い"), "fee_pass": N_("パス"),
+    "fee_category": N_("料金区分"), "ferry_count": N_("フェリーの乗客数"), "ask": N_("質問"),
+}
 
 # Names of the values an entry's before/after hold; a key not listed is shown as written.
 FIELD_LABELS = {
@@ -57,7 +64,9 @@ FIELD_LABELS = {
     "person": N_("利用者"), "by": N_("だれが"), "send_at": N_("送信日時"),
     "reference": N_("受付番号"), "amount_jpy": N_("金額（円）"), "people": N_("人数"),
     "line_person_id": N_("LINEの利用者"), "request_id": N_("申請"),
-    "used_by": N_("使った人"), "reason": N_("理由"),
+    "used_by": N_("使った人"), "reason": N_("理由"), "slug": N_("識別名"),
+    "category": N_("種類"), "access": N_("立ち入り"), "name": N_("名前"), "position": N_("位置"),
+    "public_shape": N_("公開の地図での見せ方"),
 }
 
 # Words for stored values (roles, statuses, priorities, audiences).
@@ -144,6 +153,9 @@ def who(ref: str | None, names: Names, language: str) -> str:
             person_id = int(ref[len(prefix):])
             return names.people.get(person_id) or gettext(
                 language, "利用者 #%(id)s", id=person_id)
+    kind, _, number = ref.partition(":")
+    if kind in TARGET_LABELS and number:
+        return f"{gettext(language, TARGET_LABELS[kind])} #{number}"
     return ref
 
 
