@@ -15,7 +15,7 @@ from islandos.models.outbox import OutboxStatus
 from islandos.models.system import SendingPause
 from islandos.registry import AttentionItem, Feature, Registry
 from tests.admin.test_people import make_request
-from tests.notices.conftest import island, send  # noqa: F401  (the island fixture)
+from tests.notices.conftest import send
 from tests.support.webhook import postback_event
 
 

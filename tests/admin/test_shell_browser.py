@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from islandos.line.events import postback_data
 from tests.admin.test_people import make_request
 from tests.admin.test_screens import DESKTOP, PHONE, overflow, screenshot, sign_in
-from tests.notices.conftest import island, send  # noqa: F401  (the island fixture)
+from tests.notices.conftest import send
 from tests.support.browser import serve
 from tests.support.factories import make_admin
 from tests.support.webhook import postback_event
@@ -41,7 +42,7 @@ def open_page(chromium: Any, request: Any) -> Iterator[Any]:
 
 @SCREENS
 def test_the_home_shows_what_needs_attention_before_the_recent_notices(
-        app, db, island, worker, line, office, open_page, screen, frozen_clock):  # noqa: F811
+        app, db, island, worker, line, office, open_page, screen, frozen_clock):
     make_request(db, name="新里 ゆき")
     notice_id = send(db, title="台風が近づいています", priority="important", reminder_hours=6)
     worker.run_once()
@@ -132,7 +133,7 @@ def test_the_audit_log_reads_as_words_is_filtered_and_downloads_as_csv(
 
         with page.expect_download() as download:
             page.get_by_role("link", name="CSVで書き出す").click()
-        data = open(download.value.path(), "rb").read()
+        data = Path(download.value.path()).read_bytes()
         assert data.startswith("\ufeff".encode())
         text = data.decode("utf-8")
         assert "管理画面にログイン" in text and "アカウント yakuba" in text

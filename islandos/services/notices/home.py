@@ -53,10 +53,11 @@ def unconfirmed_notices(session: Session, moment: datetime) -> list[AttentionIte
         if not asked or not_yet < asked * UNCONFIRMED_SHARE:
             continue
         job = reminders.get(notice.id)
+        at: datetime | None = None
         if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING):
             text, at = _REMINDER_AT, job.run_at
         else:
-            text, at = (_REMINDED, None) if job is not None else (_NO_REMINDER, None)
+            text = _REMINDED if job is not None else _NO_REMINDER
         items.append(AttentionItem(
             text, not_yet, "notices.notice", args={"notice_id": notice.id},
             values={"title": notice.title, "count": not_yet,

@@ -70,7 +70,7 @@ def _person_refs(session: Session, raw: str) -> list[str]:
     return [ref for pid in ids for ref in (f"person:{pid}", f"line:person:{pid}")]
 
 
-def _query(session: Session, filters: dict[str, Any]) -> Select[tuple[AuditEntry]]:
+def _query(session: Session, filters: dict[str, Any]) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if filters["q"]:
         like = f"%{filters['q']}%"
