@@ -78,6 +78,8 @@ def test_the_log_is_filtered_by_account_person_and_action(admin_client, db):
 
     by_name = _rows(viewer.get("/admin/audit?person=内間").get_data(as_text=True))
     assert len(by_name) == 1 and "島民登録を申請" in by_name[0]
+    person_page = viewer.get(f"/admin/people/{hanako_id}").get_data(as_text=True)
+    assert f'href="/admin/audit?person={hanako_id}"' in person_page
     by_number = _rows(viewer.get(f"/admin/audit?person={hanako_id}").get_data(as_text=True))
     assert len(by_number) == 1 and "集落の変更" in by_number[0]
     nobody = viewer.get("/admin/audit?person=存在しない人").get_data(as_text=True)

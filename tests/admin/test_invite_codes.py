@@ -49,6 +49,7 @@ def test_the_list_shows_each_code_as_unused_used_by_whom_expired_or_revoked(
     admin = admin_client()
     page = admin.get("/admin/invite-codes").get_data(as_text=True)
     assert "未使用" in _row(page, unused) and "東集落" in _row(page, unused)
+    assert "コマンド（CLI）" in _row(page, unused)  # who made it
     assert "取り消す" in _row(page, unused)
     used_row = _row(page, used)
     assert "使用済み" in used_row and "比嘉 花子" in used_row

@@ -120,14 +120,20 @@ PERSON_PREFIXES = ("line:person:", "person:")
 def names_for(session: Session, entries: Iterable[AuditEntry], language: str) -> Names:
     """Look up, in three queries, the accounts, people and districts these entries name."""
     entries = list(entries)
-    refs = [e.actor for e in entries] + [e.target for e in entries]
+    person_ids = {values[key] for entry in entries
+                  for values in (entry.before or {}, entry.after or {})
+                  for key in ("person", "line_person_id") if isinstance(values.get(key), int)}
+    return names_of(session, [e.actor for e in entries] + [e.target for e in entries],
+                    language, person_ids)
+
+
+def names_of(session: Session, refs: Iterable[str | None], language: str,
+             person_ids: Iterable[int] = ()) -> Names:
+    """The names of the accounts and people these references ("admin:3", "person:7") name,
+    and of every district (three queries)."""
+    refs = list(refs)
     admin_ids = _ids(refs, ("admin:",))
-    person_ids = _ids(refs, PERSON_PREFIXES)
-    for entry in entries:
-        for values in (entry.before or {}, entry.after or {}):
-            for key in ("person", "line_person_id"):
-                if isinstance(values.get(key), int):
-                    person_ids.add(values[key])
+    person_ids = _ids(refs, PERSON_PREFIXES) | set(person_ids)
     admins = {aid: name for aid, name in session.execute(
         select(AdminUser.id, AdminUser.username).where(AdminUser.id.in_(admin_ids)))
     } if admin_ids else {}

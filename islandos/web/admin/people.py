@@ -30,6 +30,7 @@ from islandos.services.registration_codes import (
     RequestNotFound,
 )
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
+from islandos.web.admin.audit_labels import names_of, who
 from islandos.web.admin.changes import apply_change
 from islandos.web.admin.forms import (
     ButtonForm,
@@ -208,8 +209,11 @@ def _invite_codes_page(form: InviteCodesForm, created: list[Any],
     with islandos_state(current_app).db.transaction() as session:
         rows, page = codes.invite_codes(session, state, request.args.get("page", 1, type=int) or 1)
         counts = codes.counts_by_state(session)
+        names = names_of(session, [row.code.created_by for row in rows], current_language())
+        makers = {row.code.id: who(row.code.created_by, names, current_language())
+                  for row in rows}
     return render_template("admin/people/invite_codes.html", form=form, created=created,
-                           rows=rows, page=page, counts=counts, state=state,
+                           rows=rows, page=page, counts=counts, state=state, makers=makers,
                            states=CODE_STATE_LABELS, button=ButtonForm()), status
 
 
