@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.registration import district_choice, language_choice
-from islandos.i18n import N_, format_datetime
+from islandos.i18n import N_
 from islandos.line import messages
 from islandos.line.messages import Message
 from islandos.line.router import Context, Router
 from islandos.models.people import Role
 from islandos.services import registration as reg
-from islandos.services.family import family_code_for, family_count, islanders_of
+from islandos.services.family import family_code_for
 from islandos.services.privacy import DELETED_TEXT, delete_personal_data
-
-ROLE_NAMES = {Role.UNKNOWN: N_("未登録"), Role.ISLANDER: N_("島民"), Role.TOURIST: N_("観光客"),
-              Role.FAMILY: N_("島の外の家族")}
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
 def on_settings(context: Context) -> Sequence[Message]:
@@ -65,30 +61,12 @@ def on_district_pick(context: Context) -> Sequence[Message]:
 
 
 def on_show(context: Context) -> Sequence[Message]:
-    """What the island stores about me: shown only to the person themselves."""
+    """What the island stores about me, from every feature: shown only to the person."""
     person = context.require_person()
     _ = context._
-    none = _("なし")
-    lines = [
-        _("種類：%(value)s", value=_(ROLE_NAMES.get(person.role, ROLE_NAMES[Role.UNKNOWN]))),
-        _("ことば：%(value)s", value=LANGUAGE_NAMES.get(person.language, person.language)),
-    ]
-    if person.role == Role.ISLANDER or person.full_name:
-        lines += [
-            _("集落：%(value)s", value=person.district.name(person.language)
-              if person.district else none),
-            _("お名前：%(value)s", value=person.full_name or none),
-            _("電話番号：%(value)s", value=person.phone or none),
-        ]
-    if person.role == Role.ISLANDER:
-        lines.append(_("つながっているご家族：%(count)s人",
-                       count=family_count(context.session, person.id)))
-    if person.role == Role.FAMILY:
-        lines.append(_("つながっている島民：%(count)s人",
-                       count=len(islanders_of(context.session, person.id))))
-    if person.consented_at:
-        lines.append(_("同意した日時：%(value)s",
-                       value=format_datetime(person.consented_at, person.language)))
+    lines: list[str] = []
+    for part in context.registry.disclosures(context.session, person, context.language):
+        lines += ([f"【{part.title}】"] if lines else []) + part.lines
     lines.append(_("お名前と電話番号は役場だけが見られます。ほかの利用者には見せません。"))
     title = _("登録内容")
     buttons = [context.button(N_("データを削除"), "set.delete")]

@@ -51,6 +51,18 @@ class PersonPanel:
 
 
 PanelLoader = Callable[[Session, Person], PersonPanel | None]
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What one feature holds about a person, for 「登録内容を見る」 and a 開示請求."""
+
+    title: str  # already translated
+    lines: list[str]  # already translated and formatted
+
+
+# A feature's part of a person's record, in a language (None: it holds nothing about them).
+DisclosureSource = Callable[[Session, Person, str], Disclosure | None]
 # Lines for the banner of the public pages today (e.g. a ritual closure), in a language.
 BannerSource = Callable[[Session, datetime, str], list[str]]
 
@@ -134,6 +146,9 @@ class Feature:
     home_panels: Sequence[HomePanelLoader] = ()
     # The audit log's words for the actions this feature records ("notice.sent": msgid).
     audit_labels: Mapping[str, str] = field(default_factory=dict)
+    # What it holds about one person, shown to them (「登録内容を見る」) and, on a disclosure
+    # request (開示請求), printed by the office.
+    disclosures: Sequence[DisclosureSource] = ()
 
 
 class FeatureConflict(ValueError):
@@ -165,6 +180,7 @@ class Registry:
                 if item.endpoint in endpoints:
                     raise FeatureConflict(f"menu entry {item.endpoint!r} declared twice")
                 endpoints.add(item.endpoint)
+        registry.jobs.erasers = registry.erasers  # for jobs that delete a person's data
         return registry
 
     def has(self, name: str) -> bool:
@@ -208,6 +224,9 @@ class Registry:
     def audit_labels(self) -> dict[str, str]:
         return {action: label for feature in self.features
                 for action, label in feature.audit_labels.items()}
+    def disclosures(self, session: Session, person: Person, language: str) -> list[Disclosure]:
+        return [part for feature in self.features for source in feature.disclosures
+                if (part := source(session, person, language)) is not None]
 
     @property
     def offers(self) -> tuple[str, ...]:

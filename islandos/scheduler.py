@@ -28,6 +28,9 @@ class JobContext:
     payload: dict[str, Any]
     transport: LineTransport
     settings: Settings | None = None
+    # The app's personal-data erasers (islandos.registry.PersonalDataEraser), for a job that
+    # deletes a person's data (the retention run).
+    erasers: tuple[Callable[[Session, Any], None], ...] = ()
 
     @property
     def public_base_url(self) -> str:
@@ -71,6 +74,7 @@ class JobRegistry:
         self._handlers: dict[str, JobHandler] = {}
         self._line_handlers: dict[str, LineJobHandler] = {}
         self.periodic: list[PeriodicTask] = []
+        self.erasers: tuple[Callable[[Session, Any], None], ...] = ()  # set by Registry.build
 
     def every(self, interval: timedelta, name: str, task: Housekeeping) -> None:
         """Housekeeping the worker runs in a transaction at most once per `interval` (and

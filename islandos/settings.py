@@ -22,6 +22,17 @@ GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
 
 
+# Retention periods: (field, environment variable, default days).
+RETENTION_SETTINGS = (
+    ("retain_webhook_events_days", "RETAIN_WEBHOOK_EVENTS_DAYS", 30),
+    ("retain_outbox_recipients_days", "RETAIN_OUTBOX_RECIPIENTS_DAYS", 30),
+    ("retain_code_attempts_days", "RETAIN_CODE_ATTEMPTS_DAYS", 1),
+    ("retain_closed_requests_days", "RETAIN_CLOSED_REQUESTS_DAYS", 90),
+    ("retain_idle_tourists_days", "RETAIN_IDLE_TOURISTS_DAYS", 180),
+    ("retain_audit_days", "RETAIN_AUDIT_DAYS", 1827),
+)
+
+
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed."""
 
@@ -62,6 +73,13 @@ class Settings:
     admin_idle_minutes: float = 30.0
     admin_session_hours: float = 8.0
     warm_up: bool = True  # load at start-up what the first request would load (not in tests)
+    # Retention (days), pruned by the worker once a day: see islandos/services/retention.py.
+    retain_webhook_events_days: int = 30
+    retain_outbox_recipients_days: int = 30
+    retain_code_attempts_days: int = 1
+    retain_closed_requests_days: int = 90
+    retain_idle_tourists_days: int = 180
+    retain_audit_days: int = 1827  # five years
 
     @property
     def is_development(self) -> bool:
@@ -120,6 +138,7 @@ class Settings:
             "admin_idle_minutes": _positive(env, "ADMIN_IDLE_MINUTES", 30.0),
             "admin_session_hours": _positive(env, "ADMIN_SESSION_HOURS", 8.0),
             "warm_up": env.get("ISLANDOS_WARM_UP", "1").strip().lower() not in ("0", "false", "no"),
+            **{field: _days(env, name, default) for field, name, default in RETENTION_SETTINGS},
         }
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(overrides or {}) - known)
@@ -222,4 +241,12 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
         value = 0.0
     if not value > 0 or value == float("inf"):
         raise SettingsError(f"{name} must be a number greater than 0, not {raw!r}")
+    return value
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    """A retention period in whole days (at least 1)."""
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number of days, at least 1, not {value}")
     return value

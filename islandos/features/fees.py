@@ -8,6 +8,7 @@ from islandos.demo.fees import seed_fees
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, HomeLink, NavItem
+from islandos.services.fees.disclosure import fee_disclosure
 from islandos.services.fees.payments import erase_fee_data
 from islandos.web import fees as fee_pages
 from islandos.web import fees_staff
@@ -42,4 +43,5 @@ FEATURE = Feature(
         "fees.ferry_count": N_("フェリーの乗客数を記録"),
         "fees.category_saved": N_("料金区分を保存"),
     },
+    disclosures=(fee_disclosure,),
 )

@@ -7,7 +7,7 @@ from islandos.demo.map import seed_map
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, HomeLink, NavItem
-from islandos.services.map.guide import closure_banner, erase_map_data
+from islandos.services.map.guide import closure_banner, erase_map_data, map_disclosure
 from islandos.web import map as map_pages
 from islandos.web.admin import map as map_admin
 
@@ -35,4 +35,5 @@ FEATURE = Feature(
         "closure.created": N_("立ち入り制限を追加"),
         "closure.deleted": N_("立ち入り制限を削除"),
     },
+    disclosures=(map_disclosure,),
 )

@@ -13,6 +13,7 @@ from islandos.registry import Feature, NavItem
 from islandos.scheduler import JobRegistry
 from islandos.services.notices import home, images, sending
 from islandos.services.notices.changes import erase_notice_data
+from islandos.services.notices.disclosure import notice_disclosure
 from islandos.web.admin import notices as notice_admin
 
 
@@ -47,4 +48,5 @@ FEATURE = Feature(
         "notice.cancelled": N_("お知らせの予約を取り消し"),
         "notice.resent": N_("届かなかった人にお知らせを再送"),
     },
+    disclosures=(notice_disclosure,),
 )

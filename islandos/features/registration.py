@@ -14,6 +14,7 @@ from islandos.line import richmenus
 from islandos.line.router import Router
 from islandos.models.admin import AdminRole
 from islandos.registry import AttentionItem, Feature, NavItem
+from islandos.services.privacy import registration_disclosure
 from islandos.services.registration import pending_request_count
 from islandos.web.admin import people
 
@@ -60,4 +61,5 @@ FEATURE = Feature(
         "family.unlinked": N_("家族の登録を解除"),
         "family.code_renewed": N_("家族コードを作り直し"),
     },
+    disclosures=(registration_disclosure,),
 )

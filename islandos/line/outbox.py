@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.orm import Session
 
 from islandos.clock import now
@@ -112,6 +112,37 @@ def enqueue_multicast(
         session.execute(insert(OutboxMessage), pending)
         batches += len(pending)
     return batches
+
+
+# A row whose source starts so loses its recipient list (and order key) once it is done:
+# the goodbye to someone whose data was just deleted.
+FORGET_ONCE_SENT = "privacy:"
+FINISHED = (OutboxStatus.ACCEPTED, OutboxStatus.FAILED, OutboxStatus.UNKNOWN,
+            OutboxStatus.DROPPED)
+
+
+def forget_once_sent(row: OutboxMessage) -> None:
+    """Called when a row is done: a goodbye keeps its count, not whom it went to."""
+    if row.source and row.source.startswith(FORGET_ONCE_SENT):
+        row.recipients, row.order_key = [], None
+
+
+def forget_sent_to(session: Session, line_user_id: str) -> int:
+    """Take a user out of the recipient lists of rows already done (counts stay; flushes).
+    Rows still in flight keep them until the retention period drops every list."""
+    changed = 0
+    # A cheap text filter first (the id is 33 plain characters), then the exact check.
+    done = select(OutboxMessage).where(
+        OutboxMessage.status.in_(FINISHED),
+        cast(OutboxMessage.recipients, String).like(f'%"{line_user_id}"%'))
+    for row in session.scalars(done.execution_options(yield_per=100)):
+        if line_user_id in row.recipients:
+            row.recipients = [r for r in row.recipients if r != line_user_id]
+        if row.order_key == f"user:{line_user_id}":
+            row.order_key = None
+        changed += 1
+    session.flush()
+    return changed
 
 
 def forget_recipient(session: Session, line_user_id: str, reason: str) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from islandos.clock import TOKYO, now
 from islandos.db import Database
 from islandos.line.gateway import LineTransport, Outcome, SendResult
+from islandos.line.outbox import forget_once_sent
 from islandos.models.jobs import Job, JobStatus
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import Person, Status
@@ -255,11 +256,13 @@ class Worker:
         outcome = result.outcome
         if outcome is Outcome.ACCEPTED:
             row.status, row.accepted_at, row.last_error = OutboxStatus.ACCEPTED, moment, None
+            forget_once_sent(row)
             report.sent += 1
             return
         row.last_error = f"{result.status or '-'} {result.detail}".strip()[:1000]
         if outcome is Outcome.REFUSED:
             row.status = OutboxStatus.FAILED
+            forget_once_sent(row)
             report.failed += 1
             log.warning("outbox %s refused by LINE: %s", row.id, row.last_error)
             return
@@ -360,7 +363,7 @@ class Worker:
                     return True  # re-armed since it was claimed: it runs again with its new payload
                 if line_job is None:
                     self.jobs.get(job.kind)(JobContext(session, dict(job.payload), self.transport,
-                                                     self.settings))
+                                                     self.settings, self.jobs.erasers))
                 if job.status == JobStatus.RUNNING:
                     job.status, job.finished_at, job.last_error = JobStatus.DONE, now(), None
             report.jobs_done += 1

@@ -59,6 +59,9 @@ class Person(Base):
     dialog_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     followed_at: Mapped[datetime | None]
     unfollowed_at: Mapped[datetime | None] = mapped_column(index=True)  # few are set
+    # The newest webhook event of theirs, copied daily by the retention run (an idle tourist's
+    # data is deleted after RETAIN_IDLE_TOURISTS_DAYS).
+    last_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

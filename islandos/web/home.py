@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
+from islandos.services.retention import PERIODS
 from islandos.web.locale import current_language
 
 bp = Blueprint("home", __name__)
@@ -49,5 +50,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/privacy")
 def privacy() -> ResponseReturnValue:
-    registry = islandos_state(current_app).registry
-    return render_template("public/privacy.html", takes_fees=registry.has("fees"))
+    state = islandos_state(current_app)
+    periods = [(period, getattr(state.settings, period.setting)) for period in PERIODS]
+    return render_template("public/privacy.html", takes_fees=state.registry.has("fees"),
+                           periods=periods)

@@ -8,9 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from islandos.i18n import N_, gettext
+from islandos.i18n import N_, format_datetime, gettext
 from islandos.models.map import RulesSeen, Spot, SpotCategory, SpotPhoto
 from islandos.models.people import Person
+from islandos.registry import Disclosure
 from islandos.services.map.places import closures_today
 
 CATEGORY_LABELS = {
@@ -50,6 +51,15 @@ def mark_rules_seen(session: Session, person_id: int, moment: datetime) -> None:
 def erase_map_data(session: Session, person: Person) -> None:
     """「データを削除」: forget that the person was shown the rules."""
     session.execute(delete(RulesSeen).where(RulesSeen.person_id == person.id))
+
+
+def map_disclosure(session: Session, person: Person, language: str) -> Disclosure | None:
+    """「登録内容を見る」: when the person was shown the island's rules."""
+    seen = session.scalar(select(RulesSeen.seen_at).where(RulesSeen.person_id == person.id))
+    if seen is None:
+        return None
+    return Disclosure(gettext(language, "観光マップ"), [gettext(
+        language, "島のルールを見た日時：%(value)s", value=format_datetime(seen, language))])
 
 
 def https_base(base_url: str) -> str | None:

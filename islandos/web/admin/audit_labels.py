@@ -40,6 +40,7 @@ SHELL_LABELS: dict[str, str] = {
     "admin.line_linked": N_("LINEと連携"),
     "admin.line_unlinked": N_("LINE連携を解除"),
     "audit.exported": N_("監査ログをCSVで書き出し"),
+    "personal_data.read": N_("個人データを閲覧"),
     "ask.answered": N_("代わりに回答"),
     "ask.answer_withdrawn": N_("代わりに回答を取り消し"),
 }

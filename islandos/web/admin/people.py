@@ -18,8 +18,8 @@ from islandos.extensions import islandos_state
 from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.models.people import Person, Role, Status
+from islandos.services import audit, registration
 from islandos.services import invite_codes as codes
-from islandos.services import registration
 from islandos.services.people import PeopleSearch, family_links_of, requests_of, search_people
 from islandos.services.registration_codes import (
     CodeNotRevocable,
@@ -68,6 +68,9 @@ def people() -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         rows, page = search_people(session, search, request.args.get("page", 1, type=int) or 1)
         districts = registration.districts(session)
+        searched = any(request.args.get(key) for key in ("q", "role", "status", "district"))
+        audit.record_read(session, admin_actor(), "people.search" if searched else "people.list",
+                          len(rows))
     return render_template("admin/people/list.html", people=rows, page=page,
                            districts=districts, role_labels=ROLE_LABELS,
                            status_labels=STATUS_LABELS, args=request.args)
@@ -87,6 +90,8 @@ def _person_page(person_id: int, status: int = 200, **forms: Any) -> ResponseRet
         requests = requests_of(session, person.id)
         panels = [panel for loader in islandos_state(current_app).registry.person_panels
                   if (panel := loader(session, person))]
+        audit.record_read(session, admin_actor(), "person.page", 1 + len(links),
+                          subject=f"person:{person.id}")
         role_form = forms.get("role_form") or PersonRoleForm(role=person.role)
         role_form.role.choices = [SelectChoice(r, _(ROLE_LABELS[r])) for r in Role]
         district_form = forms.get("district_form") or PersonDistrictForm(
@@ -161,6 +166,7 @@ def person_delete(person_id: int) -> ResponseReturnValue:
 def requests() -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         waiting = registration.pending_requests(session)
+        audit.record_read(session, admin_actor(), "people.requests", len(waiting))
     return render_template("admin/people/requests.html", waiting=waiting,
                            refuse_form=RefuseForm(), button=ButtonForm())
 

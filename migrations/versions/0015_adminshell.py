@@ -1,7 +1,7 @@
 """adminshell: an invite code can be revoked (when and by whom)
 
-Revision ID: 0014_adminshell
-Revises: 0013_session_stage
+Revision ID: 0015_adminshell
+Revises: 0014_privacy
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import islandos.db
 
-revision: str = "0014_adminshell"
-down_revision: str | None = "0013_session_stage"
+revision: str = "0015_adminshell"
+down_revision: str | None = "0014_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
