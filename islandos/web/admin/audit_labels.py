@@ -65,7 +65,7 @@ FIELD_LABELS = {
     "person": N_("利用者"), "by": N_("だれが"), "send_at": N_("送信日時"),
     "reference": N_("受付番号"), "amount_jpy": N_("金額（円）"), "people": N_("人数"),
     "line_person_id": N_("LINEの利用者"), "request_id": N_("申請"),
-    "used_by": N_("使った人"), "reason": N_("理由"), "slug": N_("識別名"),
+    "used_by": N_("使った人"), "reason": N_("理由"), "slug": N_("識別名"), "what": N_("見たもの"),
     "category": N_("種類"), "access": N_("立ち入り"), "name": N_("名前"), "position": N_("位置"),
     "public_shape": N_("公開の地図での見せ方"),
 }
