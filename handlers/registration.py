@@ -330,7 +330,7 @@ def _finish(context: Context, district_id: int | None) -> list[Message]:
     except reg.UnknownDistrict as error:
         return [messages.text(error.text(context.language)),
                 _district_question(context)]
-    except reg.CodeAlreadyUsed as error:
+    except (reg.CodeAlreadyUsed, reg.CodeRevoked) as error:
         person.dialog_state, person.dialog_data = INVITE_CODE, {"path": "invite"}
         return _error(context, error, [_approval_item(context)])
     except reg.RegistrationError as error:

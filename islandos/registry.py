@@ -9,10 +9,10 @@ itself at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -68,6 +68,51 @@ BannerSource = Callable[[Session, datetime, str], list[str]]
 
 
 @dataclass(frozen=True)
+class AttentionItem:
+    """Something on the dashboard home that the office should look at first.
+
+    `text` is a msgid with %(name)s placeholders filled from `values` when shown; the link
+    is an endpoint and its arguments (services know no Flask, so no URL is built here).
+    """
+
+    text: str  # msgid
+    count: int
+    endpoint: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    args: Mapping[str, Any] = field(default_factory=dict)
+    level: str = "warn"  # warn | danger
+
+
+# What needs the office's attention now, from one feature (reads only).
+AttentionSource = Callable[[Session, datetime], list[AttentionItem]]
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    """One line of a home panel: a text linking somewhere, a detail, and an optional rate."""
+
+    text: str  # already in the page's language (e.g. a notice's title)
+    endpoint: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    detail: str = ""  # msgid with %(name)s placeholders filled from `values`
+    values: Mapping[str, Any] = field(default_factory=dict)
+    rate: float | None = None  # 0..1, drawn as a bar (e.g. how many confirmed)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the dashboard home below what needs attention (e.g. recent notices)."""
+
+    title: str  # msgid
+    rows: list[HomeRow]
+    empty: str = "まだありません。"  # msgid
+    more_endpoint: str | None = None
+
+
+HomePanelLoader = Callable[[Session, datetime], HomePanel | None]
+
+
+@dataclass(frozen=True)
 class HomeLink:
     """A link on the public home page for visitors."""
 
@@ -82,10 +127,12 @@ class Offer:
     """Something a feature offers users, in words for the bot's copy (e.g. 「お知らせ」).
 
     `roles`: whom the bot tells about it (empty: everyone). `erases`: what 「データを削除」
-    removes of this feature's data, in words (e.g. 「行事への回答」), if anything.
+    removes of this feature's data, in words (e.g. 「行事への回答」), if anything. An Offer
+    without words offers nothing day to day (the safety check comes only in a disaster) but
+    still says what deletion removes.
     """
 
-    words: str  # msgid
+    words: str | None = None  # msgid
     roles: frozenset[str] = frozenset()
     erases: str | None = None  # msgid
 
@@ -113,6 +160,11 @@ class Feature:
     # the bot never promises a feature that this app does not have. A plain msgid is an
     # Offer for everyone that erases nothing.
     offers: Sequence[str | Offer] = ()
+    # The dashboard home: what needs attention first, then panels (e.g. recent notices).
+    attention: Sequence[AttentionSource] = ()
+    home_panels: Sequence[HomePanelLoader] = ()
+    # The audit log's words for the actions this feature records ("notice.sent": msgid).
+    audit_labels: Mapping[str, str] = field(default_factory=dict)
     # What it holds about one person, shown to them (「登録内容を見る」) and, on a disclosure
     # request (開示請求), printed by the office.
     disclosures: Sequence[DisclosureSource] = ()
@@ -179,6 +231,18 @@ class Registry:
         return [line for feature in self.features for source in feature.banners
                 for line in source(session, moment, language)]
 
+    def attention(self, session: Session, moment: datetime) -> list[AttentionItem]:
+        return [item for feature in self.features for source in feature.attention
+                for item in source(session, moment)]
+
+    def home_panels(self, session: Session, moment: datetime) -> list[HomePanel]:
+        return [panel for feature in self.features for loader in feature.home_panels
+                if (panel := loader(session, moment)) is not None]
+
+    @property
+    def audit_labels(self) -> dict[str, str]:
+        return {action: label for feature in self.features
+                for action, label in feature.audit_labels.items()}
     def disclosures(self, session: Session, person: Person, language: str) -> list[Disclosure]:
         return [part for feature in self.features for source in feature.disclosures
                 if (part := source(session, person, language)) is not None]
@@ -191,11 +255,12 @@ class Registry:
     @property
     def offers(self) -> tuple[str, ...]:
         """The words (msgids) of everything this app offers."""
-        return tuple(offer.words for offer in self.offer_list)
+        return tuple(offer.words for offer in self.offer_list if offer.words)
 
     def offered_to(self, role: str) -> tuple[str, ...]:
         """The words (msgids) of what the bot may tell a person of this role about."""
-        return tuple(offer.words for offer in self.offer_list if offer.for_role(role))
+        return tuple(offer.words for offer in self.offer_list
+                     if offer.words and offer.for_role(role))
 
     @property
     def erased_words(self) -> tuple[str, ...]:

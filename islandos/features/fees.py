@@ -34,5 +34,16 @@ FEATURE = Feature(
     ),
     offers=(Offer(N_("入島協力金"), roles=frozenset({Role.TOURIST, Role.UNKNOWN}),
                   erases=N_("入島協力金のお支払いとこのLINEとのつながり")),),
+    audit_labels={
+        "fees.paid": N_("協力金の支払い"),
+        "fees.failed": N_("協力金の支払いが失敗"),
+        "fees.expired": N_("協力金の支払いが期限切れ"),
+        "fees.refunded": N_("協力金を返金"),
+        "fees.refund_recorded": N_("返金を記録"),
+        "fees.checked_in": N_("パスを確認（受付）"),
+        "fees.pass_moved": N_("パスの来島日を変更"),
+        "fees.ferry_count": N_("フェリーの乗客数を記録"),
+        "fees.category_saved": N_("料金区分を保存"),
+    },
     disclosures=(fee_disclosure,),
 )

@@ -28,5 +28,13 @@ FEATURE = Feature(
     ),
     banners=(closure_banner,),
     offers=(Offer(N_("観光マップ"), roles=frozenset({Role.TOURIST, Role.UNKNOWN})),),
+    audit_labels={
+        "spot.created": N_("地図の場所を追加"),
+        "spot.changed": N_("地図の場所を変更"),
+        "spot.deleted": N_("地図の場所を削除"),
+        "spot.photo_changed": N_("地図の場所の写真を変更"),
+        "closure.created": N_("立ち入り制限を追加"),
+        "closure.deleted": N_("立ち入り制限を削除"),
+    },
     disclosures=(map_disclosure,),
 )

@@ -11,7 +11,7 @@ from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, NavItem, Offer
 from islandos.scheduler import JobRegistry
-from islandos.services.notices import images, sending
+from islandos.services.notices import home, images, sending
 from islandos.services.notices.changes import erase_notice_data
 from islandos.services.notices.disclosure import notice_disclosure
 from islandos.web.admin import notices as notice_admin
@@ -35,5 +35,18 @@ FEATURE = Feature(
     cli=notice_cli,
     demo=seed_notices,
     offers=(Offer(N_("お知らせ"), erases=N_("お知らせを受け取った記録と「確認しました」")),),
+    attention=(home.unconfirmed_notices,),
+    home_panels=(home.recent_notices,),
+    audit_labels={
+        "notice.drafted": N_("お知らせの下書きを作成"),
+        "notice.edited": N_("お知らせの下書きを編集"),
+        "notice.scheduled": N_("お知らせの送信を予約"),
+        "notice.sent": N_("お知らせを送信"),
+        "notice.expired": N_("お知らせが期限切れで送られず"),
+        "notice.reminded": N_("お知らせのリマインドを送信"),
+        "notice.withdrawn": N_("お知らせを取り下げ"),
+        "notice.cancelled": N_("お知らせの予約を取り消し"),
+        "notice.resent": N_("届かなかった人にお知らせを再送"),
+    },
     disclosures=(notice_disclosure,),
 )

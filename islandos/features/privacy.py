@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from islandos.cli.privacy import group as privacy_cli
+from islandos.i18n import N_
 from islandos.registry import Feature
 from islandos.scheduler import JobRegistry
 from islandos.services import retention
@@ -25,4 +26,5 @@ FEATURE = Feature(
     jobs=_jobs,
     admin_blueprints=(privacy_admin.bp,),
     cli=privacy_cli,
+    audit_labels={"privacy.pruned": N_("保存期間を過ぎたデータを削除")},
 )

@@ -30,8 +30,11 @@ class InviteCode(Base):
     used_by_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
+    revoked_at: Mapped[datetime | None]  # the office withdrew it before anyone used it
+    revoked_by: Mapped[str | None] = mapped_column(String(80))
 
     district: Mapped[District | None] = relationship(lazy="joined")
+    used_by: Mapped[Person | None] = relationship(lazy="raise")
 
 
 class FamilyCode(Base):

@@ -32,6 +32,7 @@ from islandos.services.registration_codes import (
     THROTTLE_WINDOW,
     CodeAlreadyUsed,
     CodeExpired,
+    CodeRevoked,
     InvalidCode,
     InvalidName,
     InvalidPhone,
@@ -83,10 +84,11 @@ def create_invite_codes(
 
 
 def check_invite_code(session: Session, person: Person, raw: str) -> InviteCode:
-    """The unused invite code the person typed. Wrong, used or expired codes are counted.
+    """The unused invite code the person typed. Wrong, used, revoked or expired codes are
+    counted.
 
-    Raises TooManyAttempts, InvalidCode, CodeAlreadyUsed or CodeExpired (after flushing the
-    attempt, so the caller's transaction keeps the count).
+    Raises TooManyAttempts, InvalidCode, CodeAlreadyUsed, CodeRevoked or CodeExpired (after
+    flushing the attempt, so the caller's transaction keeps the count).
     """
     check_throttle(session, person)
     code = session.scalar(select(InviteCode).where(InviteCode.code == normalize_code(raw)))
@@ -95,6 +97,8 @@ def check_invite_code(session: Session, person: Person, raw: str) -> InviteCode:
         error = InvalidCode()
     elif code.used_at is not None:
         error = CodeAlreadyUsed()
+    elif code.revoked_at is not None:
+        error = CodeRevoked()
     elif code.expires_at is not None and code.expires_at <= now():
         error = CodeExpired()
     if error is not None:
@@ -152,15 +156,19 @@ def register_islander(
     phone: str | None, district_id: int | None, actor: str,
 ) -> Person:
     """Finish an islander's sign-up with an invite code, all at once (flushes, audits,
-    schedules the rich-menu link). Raises CodeAlreadyUsed if someone used it meanwhile."""
+    schedules the rich-menu link). Raises CodeAlreadyUsed if someone used it meanwhile, or
+    CodeRevoked if the office revoked it meanwhile."""
     district = district_or_error(session, district_id)
     used = session.execute(
         update(InviteCode)
-        .where(InviteCode.id == invite_code_id, InviteCode.used_at.is_(None))
+        .where(InviteCode.id == invite_code_id, InviteCode.used_at.is_(None),
+               InviteCode.revoked_at.is_(None))
         .values(used_at=now(), used_by_person_id=person.id)
     )
     if getattr(used, "rowcount", 0) != 1:
-        raise CodeAlreadyUsed()
+        revoked = session.scalar(select(InviteCode.revoked_at).where(
+            InviteCode.id == invite_code_id))
+        raise CodeRevoked() if revoked is not None else CodeAlreadyUsed()
     before = _snapshot(person)
     person.full_name, person.phone = clean_name(full_name), phone
     person.district = district
@@ -355,7 +363,8 @@ def count_by_role(session: Session) -> dict[str, int]:
 
 
 __all__ = [
-    "MAX_WRONG_CODES", "THROTTLE_WINDOW", "CodeAlreadyUsed", "CodeExpired", "InvalidCode",
+    "MAX_WRONG_CODES", "THROTTLE_WINDOW", "CodeAlreadyUsed", "CodeExpired", "CodeRevoked",
+    "InvalidCode",
     "InvalidName", "InvalidPhone", "NotAnIslander", "PersonNotFound", "RegistrationError",
     "RequestAlreadyDecided", "RequestNotFound", "TooManyAttempts", "UnknownDistrict",
     "UnknownRole", "approve_islander", "change_district", "change_language", "change_role",

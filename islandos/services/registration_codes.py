@@ -49,6 +49,18 @@ class CodeExpired(RegistrationError):
     msgid = N_("この招待コードは有効期限が切れています。役場に新しいコードをお問い合わせください。")
 
 
+class CodeRevoked(RegistrationError):
+    msgid = N_("この招待コードは役場が取り消しました。役場に新しいコードをお問い合わせください。")
+
+
+class InviteCodeNotFound(RegistrationError):
+    msgid = N_("その招待コードは見つかりません。")
+
+
+class CodeNotRevocable(RegistrationError):
+    msgid = N_("使用済み・期限切れ・取り消し済みのコードは取り消せません。")
+
+
 class TooManyAttempts(RegistrationError):
     msgid = N_("まちがいが続いたため、しばらく受け付けできません。"
                "%(time)s 以降に、もう一度お試しください。")

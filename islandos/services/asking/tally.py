@@ -201,3 +201,17 @@ def answered_counts(session: Session, subject_kind: str, subject_ids: Sequence[i
         .join(AskRecipient, AskRecipient.ask_id == Ask.id)
         .where(Ask.subject_kind == subject_kind, Ask.subject_id.in_(list(subject_ids)))
         .group_by(Ask.subject_id))}
+
+
+def asked_and_answered(session: Session, subject_kind: str, subject_ids: Sequence[int]
+                       ) -> dict[int, tuple[int, int]]:
+    """How many were asked and how many answered, per subject (one grouped query)."""
+    if not subject_ids:
+        return {}
+    answered = case((AskRecipient.answered.is_(True), 1), else_=0)
+    return {subject_id: (int(asked or 0), int(count or 0))
+            for subject_id, asked, count in session.execute(
+                select(Ask.subject_id, func.count(AskRecipient.id), func.sum(answered))
+                .join(AskRecipient, AskRecipient.ask_id == Ask.id)
+                .where(Ask.subject_kind == subject_kind, Ask.subject_id.in_(list(subject_ids)))
+                .group_by(Ask.subject_id))}

@@ -65,10 +65,10 @@ def handle_event(session: Session, settings: Settings, event: dict[str, Any]) ->
         return "awaiting payment"
     if payment.is_fulfilled:  # expired/failed after the money arrived: the money wins
         return "already paid"
-    payment.status = (PaymentStatus.FAILED if kind.endswith("async_payment_failed")
-                      else PaymentStatus.EXPIRED)
-    audit.record(session, "stripe", f"fees.{payment.status}", f"fee_payment:{payment.id}",
-                 after={"reference": payment.reference})
+    failed = kind.endswith("async_payment_failed")
+    payment.status = PaymentStatus.FAILED if failed else PaymentStatus.EXPIRED
+    audit.record(session, "stripe", "fees.failed" if failed else "fees.expired",
+                 f"fee_payment:{payment.id}", after={"reference": payment.reference})
     return str(payment.status)
 
 

@@ -15,17 +15,22 @@ from wtforms.fields.choices import SelectChoice
 
 from islandos.clock import now
 from islandos.extensions import islandos_state
+from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.models.people import Person, Role, Status
 from islandos.services import audit, registration
+from islandos.services import invite_codes as codes
 from islandos.services.people import PeopleSearch, family_links_of, requests_of, search_people
 from islandos.services.registration_codes import (
+    CodeNotRevocable,
+    InviteCodeNotFound,
     PersonNotFound,
     RegistrationError,
     RequestAlreadyDecided,
     RequestNotFound,
 )
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
+from islandos.web.admin.audit_labels import names_of, who
 from islandos.web.admin.changes import apply_change
 from islandos.web.admin.forms import (
     ButtonForm,
@@ -200,6 +205,26 @@ def refuse(request_id: int) -> ResponseReturnValue:
 # Invite codes ----------------------------------------------------------------------
 
 
+CODE_STATE_LABELS = {codes.CodeState.UNUSED: N_("未使用"), codes.CodeState.USED: N_("使用済み"),
+                     codes.CodeState.EXPIRED: N_("期限切れ"),
+                     codes.CodeState.REVOKED: N_("取り消し済み")}
+
+
+def _invite_codes_page(form: InviteCodesForm, created: list[Any],
+                       status: int = 200) -> ResponseReturnValue:
+    raw = request.args.get("state", "")
+    state = codes.CodeState(raw) if raw in set(codes.CodeState) else None
+    with islandos_state(current_app).db.transaction() as session:
+        rows, page = codes.invite_codes(session, state, request.args.get("page", 1, type=int) or 1)
+        counts = codes.counts_by_state(session)
+        names = names_of(session, [row.code.created_by for row in rows], current_language())
+        makers = {row.code.id: who(row.code.created_by, names, current_language())
+                  for row in rows}
+    return render_template("admin/people/invite_codes.html", form=form, created=created,
+                           rows=rows, page=page, counts=counts, state=state, makers=makers,
+                           states=CODE_STATE_LABELS, button=ButtonForm()), status
+
+
 @bp.route("/invite-codes", methods=["GET", "POST"])
 @role_required(PEOPLE_EDITOR)
 def invite_codes() -> ResponseReturnValue:
@@ -220,9 +245,21 @@ def invite_codes() -> ResponseReturnValue:
                     session.refresh(code, ["district"])
         except RegistrationError as error:
             form.district_id.errors = [error.text(current_language())]
-            return render_template("admin/people/invite_codes.html", form=form,
-                                   created=[]), 400
+            return _invite_codes_page(form, [], 400)
         flash(_("招待コードを%(count)s件作りました。", count=len(created)), "success")
     elif request.method == "POST":
-        return render_template("admin/people/invite_codes.html", form=form, created=[]), 400
-    return render_template("admin/people/invite_codes.html", form=form, created=created)
+        return _invite_codes_page(form, [], 400)
+    return _invite_codes_page(form, created)
+
+
+@bp.post("/invite-codes/<int:code_id>/revoke")
+@role_required(PEOPLE_EDITOR)
+def invite_code_revoke(code_id: int) -> ResponseReturnValue:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+
+    def change(session: Session) -> str:
+        code = codes.revoke_invite_code(session, code_id, admin_actor())
+        return _("招待コード %(code)s を取り消しました。もう登録には使えません。", code=code.code)
+    return apply_change(change, url_for("people.invite_codes"),
+                        not_found=(InviteCodeNotFound,), refused=(CodeNotRevocable,))
