@@ -59,7 +59,8 @@ def notice_list(session: Session, page: int, page_size: int
     """One page of the dashboard's list (latest first by when it went, goes or was written)
     and how many confirmed each (one grouped query)."""
     rows = list(session.scalars(
-        select(Notice).order_by(func.coalesce(Notice.sent_at, Notice.send_at,
+        select(Notice).where(Notice.series_id.is_(None))  # a series' sends are on its page
+        .order_by(func.coalesce(Notice.sent_at, Notice.send_at,
                                               Notice.created_at).desc(), Notice.id.desc())
         .offset((max(page, 1) - 1) * page_size).limit(page_size)))
     return rows, tallies.answered_counts(session, SUBJECT, [n.id for n in rows])
