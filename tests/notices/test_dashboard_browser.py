@@ -252,3 +252,35 @@ def test_the_call_list_is_printable_by_district_and_audited_and_reminding_is_hou
     assert [(e.actor, e.after) for e in made] == [("admin:1", {"people": 2})]
     assert [e.after for e in reminded] == [{"recipients": 2, "by_hand": True}] * 2
     assert all(e.actor == "admin:1" for e in reminded)
+
+
+def test_without_javascript_every_field_shows_and_the_notice_still_goes(
+        app, db, island, worker, fake_line, chromium):  # noqa: F811
+    context = chromium.new_context(locale="ja-JP", viewport=VIEWPORTS["phone"],
+                                   java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.screen_name = "phone-nojs"
+    try:
+        with serve(app) as base:
+            sign_in(page, db, base, "/admin/notices/new")
+            for field in ("#send_at", "#repeat_until", "#tourist_days", "#reminder_hours"):
+                assert page.locator(field).is_visible()
+            assert page.get_by_text("送信日時（「日時を決めて」「毎週くり返す」のとき）").is_visible()
+            page.get_by_label("タイトル", exact=True).fill("港の工事")
+            page.get_by_label("本文（日本語）").fill("明日は港の北側に入れません。")
+            page.get_by_role("radio", name="集落を選ぶ").check()
+            page.get_by_label("北集落").check()
+            page.get_by_role("button", name="確認へ進む").click()
+            page.get_by_role("heading", name="送信前の確認").wait_for()
+            assert page.locator(".audience").inner_text().startswith("北集落")
+            assert "【港の工事】" in page.locator(".line-phone .line-text").inner_text()
+            no_sideways_scrolling(page)
+            look(page, "confirm-nojs")
+            page.get_by_role("button", name="送信する").click()
+            page.get_by_text("送信しました。").wait_for()
+    finally:
+        context.close()
+    worker.run_once()
+    assert sorted(uid for call in fake_line.calls("/v2/bot/message/multicast")
+                  for uid in call.json["to"]) == sorted([island.uid("taro"), island.uid("hanako")])
