@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,8 @@ from sqlalchemy import select
 from islandos.line.events import postback_data
 from islandos.models.audit import AuditEntry
 from islandos.models.people import Person
-from tests.notices.conftest import send
-from tests.support.admin import totp_code
+from tests.notices.conftest import send, sign_in
 from tests.support.browser import chromium, serve  # noqa: F401
-from tests.support.factories import ADMIN_PASSWORD, make_admin
 from tests.support.webhook import postback_event
 
 pytestmark = pytest.mark.browser
@@ -47,18 +45,6 @@ def look(page: Any, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}-{page.screen_name}.png"), full_page=True)
-
-
-def sign_in(page: Any, db: Any, base: str, path: str) -> None:
-    with db.transaction() as session:
-        _admin, secret = make_admin(session, username="henshu", role="editor")
-    page.goto(f"{base}{path}")
-    page.get_by_label("ユーザー名").fill("henshu")
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
-    page.get_by_role("button", name="確認").click()
-    page.wait_for_url(f"{base}{path}")
 
 
 def no_sideways_scrolling(page: Any) -> None:
@@ -149,7 +135,8 @@ def test_one_confirmation_states_people_per_language_and_messages_then_sends(
         assert "今月の上限 1000 通のうち 100 通を使用済み" in quota
         assert "このお知らせで 4 通使います" in quota
         assert page.locator("meter.quota-meter").is_visible()
-        assert page.locator(".line-phone[data-language=ja]").get_by_text("台風の接近", exact=True).is_visible()
+        ja = page.locator(".line-phone[data-language=ja]")
+        assert ja.get_by_text("台風の接近", exact=True).is_visible()
 
         look(page, "confirm")
         send_button = page.get_by_role("button", name="送信する")
@@ -245,8 +232,8 @@ def test_the_call_list_is_printable_by_district_and_audited_and_reminding_is_hou
         page.emulate_media(media="print")
         assert page.locator(".topbar").is_hidden() and page.get_by_text("取扱注意").is_visible()
     with db.transaction() as session:
-        entries = session.scalars(select(AuditEntry).where(AuditEntry.target == f"notice:{notice_id}")
-                                  .order_by(AuditEntry.id)).all()
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id).where(
+            AuditEntry.target == f"notice:{notice_id}")).all()
         made = [e for e in entries if e.action == "notice.call_list_printed"]
         reminded = [e for e in entries if e.action == "notice.reminded"]
     assert [(e.actor, e.after) for e in made] == [("admin:1", {"people": 2})]
@@ -266,7 +253,7 @@ def test_without_javascript_every_field_shows_and_the_notice_still_goes(
             sign_in(page, db, base, "/admin/notices/new")
             for field in ("#send_at", "#repeat_until", "#tourist_days", "#reminder_hours"):
                 assert page.locator(field).is_visible()
-            assert page.get_by_text("送信日時（「日時を決めて」「毎週くり返す」のとき）").is_visible()
+            assert page.get_by_text("くり返す曜日（「毎週くり返す」のとき）").is_visible()
             page.get_by_label("タイトル", exact=True).fill("港の工事")
             page.get_by_label("本文（日本語）").fill("明日は港の北側に入れません。")
             page.get_by_role("radio", name="集落を選ぶ").check()

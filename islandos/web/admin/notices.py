@@ -43,9 +43,10 @@ bp = feature_blueprint("notices", __name__)
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50
-AUDIENCE_LABELS: dict[str, str] = {AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
-                   AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
-                   AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
+AUDIENCE_LABELS: dict[str, str] = {
+    AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
+    AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
+    AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
 # The audience as the list and the confirmation say it (districts are named instead).
 AUDIENCE_WORDS: dict[str, str] = {**AUDIENCE_LABELS, AudienceKind.FAMILY: N_("島の外の家族"),
                   AudienceKind.TOURISTS: N_("観光客（%(days)s日以内に登録した人）")}
