@@ -218,6 +218,12 @@ def test_the_call_list_is_printable_by_district_and_audited_and_reminding_is_hou
         page.get_by_role("button", name="今すぐリマインド（2 通）").click()
         page.get_by_text("まだ確認していない 2 人にリマインドを送ります。").wait_for()
         look(page, "notice")
+        no_sideways_scrolling(page)
+        confirmed = page.locator("table.report tr", has_text="北集落").locator("td.confirmed")
+        assert confirmed.inner_text() == "1"
+        if page.screen_name == "phone":  # a card per district: each number says what it is
+            label = confirmed.evaluate("td => getComputedStyle(td, '::before').content")
+            assert label == '"確認済み"'
 
         page.get_by_role("button", name="電話で確認する人のリストを印刷（取扱注意）").click()
         page.get_by_text("取扱注意", exact=True).wait_for()
