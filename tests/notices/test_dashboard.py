@@ -79,6 +79,9 @@ def test_the_live_preview_draws_what_is_written_so_far_for_editors_only(
     html = half.get_data(as_text=True)
     assert half.status_code == 200 and "<html" not in html  # a fragment to put in place
     assert "（タイトル）" in html and "港が混みます" in html and "確認しました" in html
+    long = editor.submit("/admin/notices/preview", {"title": "x", "body_ja": "あ" * 6000},
+                         page="/admin/notices/new")
+    assert "LINEの上限（5,000文字）を超えています" in long.get_data(as_text=True)
     viewer = admin_client(role="viewer")
     assert viewer.submit("/admin/notices/preview", {"title": "x"}).status_code == 403
     assert editor.client.post("/admin/notices/preview", data={"title": "x"}).status_code == 400
