@@ -133,3 +133,12 @@ def sign_in(page: Any, db: Any, base: str, path: str, username: str = "henshu") 
     page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
     page.get_by_role("button", name="確認").click()
     page.wait_for_url(f"{base}{path}")
+
+
+def write_typhoon_notice(page: Any) -> None:
+    """On the compose page: an emergency to islanders, on to the confirmation step."""
+    page.get_by_label("タイトル", exact=True).fill("台風の接近")
+    page.get_by_label("本文（日本語）").fill("今夜、台風が近づきます。外出を控えてください。")
+    page.get_by_role("radio", name="島民全員").check()
+    page.get_by_role("radio", name="緊急").check()
+    page.get_by_role("button", name="確認へ進む").click()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from islandos.line.events import postback_data
-from tests.notices.conftest import sign_in
+from tests.notices.conftest import sign_in, write_typhoon_notice
 from tests.support.browser import browser_page, chromium, serve  # noqa: F401
 from tests.support.webhook import postback_event
 
@@ -19,11 +19,7 @@ def test_office_composes_previews_sends_and_reads_the_confirmation_list(
     page = browser_page
     with serve(app) as base:
         sign_in(page, db, base, "/admin/notices/new")
-        page.get_by_label("タイトル", exact=True).fill("台風の接近")
-        page.get_by_label("本文（日本語）").fill("今夜、台風が近づきます。外出を控えてください。")
-        page.get_by_role("radio", name="島民全員").check()
-        page.get_by_role("radio", name="緊急").check()
-        page.get_by_role("button", name="確認へ進む").click()
+        write_typhoon_notice(page)
 
         phone = page.locator(".line-phone[data-language=ja]")
         phone.get_by_text("台風の接近", exact=True).wait_for()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from islandos.line.events import postback_data
 from islandos.models.audit import AuditEntry
 from islandos.models.people import Person
-from tests.notices.conftest import send, sign_in
+from tests.notices.conftest import send, sign_in, write_typhoon_notice
 from tests.support.browser import chromium, serve  # noqa: F401
 from tests.support.webhook import postback_event
 
@@ -118,10 +118,7 @@ def test_one_confirmation_states_people_per_language_and_messages_then_sends(
     page = screen
     with serve(app) as base:
         sign_in(page, db, base, "/admin/notices/new")
-        page.get_by_label("タイトル", exact=True).fill("台風の接近")
-        page.get_by_label("本文（日本語）").fill("今夜、台風が近づきます。外出を控えてください。")
-        page.get_by_role("radio", name="緊急").check()
-        page.get_by_role("button", name="確認へ進む").click()
+        write_typhoon_notice(page)
 
         page.get_by_role("heading", name="送信前の確認").wait_for()
         assert page.get_by_text("緊急または全員あてのお知らせです。").is_visible()
