@@ -72,9 +72,74 @@ def simulator_notice_carousel(page: Any, base: str) -> None:
     page.wait_for_timeout(300)
 
 
+# Dashboard accounts the shots sign in with: one each (a TOTP code is taken only once).
+ADMIN_LOGINS: list[tuple[str, str]] = []
+
+
+def _admin_accounts(session: Any, count: int = 12) -> None:
+    from tests.support.factories import make_admin
+    for number in range(count):
+        name = f"screenshots{number}"
+        _admin, secret = make_admin(session, username=name, role="editor")
+        ADMIN_LOGINS.append((name, secret or ""))
+
+
+def _sign_in(page: Any, base: str, path: str) -> None:
+    import pyotp
+
+    from tests.support.factories import ADMIN_PASSWORD
+    username, secret = ADMIN_LOGINS.pop()
+    page.goto(f"{base}{path}")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_label("認証アプリの6けたのコード").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="確認").click()
+    page.wait_for_url(f"{base}{path}")
+
+
+def _write_notice(page: Any, base: str) -> None:
+    _sign_in(page, base, "/admin/notices/new")
+    page.get_by_label("タイトル", exact=True).fill("港の工事のお知らせ")
+    page.get_by_label("本文（日本語）").fill(
+        "あした9時から17時まで、港の北側で工事をします。\n船の乗り降りは南側の岸壁をお使いください。")
+    page.get_by_role("radio", name="重要", exact=True).check()
+    page.locator("#live-preview").get_by_text("港の工事のお知らせ", exact=True).wait_for()
+
+
+def notices_compose(page: Any, base: str) -> None:
+    """The compose form with its LINE preview beside it."""
+    _write_notice(page, base)
+    page.locator("#body_ja").blur()
+
+
+def notices_confirm(page: Any, base: str) -> None:
+    """The one confirmation step: people per language, the messages it uses, the button."""
+    _write_notice(page, base)
+    page.get_by_role("button", name="確認へ進む").click()
+    page.get_by_role("heading", name="送信前の確認").wait_for()
+
+
+def notice_confirmations(page: Any, base: str) -> None:
+    """An important demo notice: who confirmed, per district, and what the office can do."""
+    _sign_in(page, base, "/admin/notices")
+    page.get_by_role("link", name="断水のお知らせ").click()
+    page.evaluate("window.scrollTo(0, document.querySelector('.facts').getBoundingClientRect()"
+                  ".top + window.scrollY - 20)")
+
+
+def notices_list(page: Any, base: str) -> None:
+    """The list: the audience in words, the weekly series, confirmation bars."""
+    _sign_in(page, base, "/admin/notices")
+
+
 SHOTS: list[Shot] = [
     Shot("simulator-richmenu-phone", PHONE, simulator_rich_menu),
     Shot("simulator-notices-desktop", DESKTOP, simulator_notice_carousel),
+    Shot("notices-compose-desktop", DESKTOP, notices_compose),
+    Shot("notices-confirm-phone", PHONE, notices_confirm),
+    Shot("notice-confirmations-desktop", DESKTOP, notice_confirmations),
+    Shot("notices-list-desktop", DESKTOP, notices_list),
 ]
 
 
@@ -89,6 +154,7 @@ def demo_app() -> Iterator[Flask]:
         upgrade_database(url)
         with state.db.transaction() as session:
             seed_demo(session, state.registry.seeders)
+            _admin_accounts(session)
         deploy_rich_menus(state.db, state.transport)
         stop = threading.Event()
         worker = Worker(state.db, state.transport, state.jobs, worker_id="screenshots")

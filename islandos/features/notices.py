@@ -44,6 +44,7 @@ FEATURE = Feature(
         "notice.sent": N_("お知らせを送信"),
         "notice.expired": N_("お知らせが期限切れで送られず"),
         "notice.reminded": N_("お知らせのリマインドを送信"),
+        "notice.call_list_printed": N_("電話連絡リストを印刷"),
         "notice.withdrawn": N_("お知らせを取り下げ"),
         "notice.cancelled": N_("お知らせの予約を取り消し"),
         "notice.resent": N_("届かなかった人にお知らせを再送"),

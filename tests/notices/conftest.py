@@ -15,8 +15,11 @@ from islandos.models.outbox import OutboxMessage
 from islandos.models.people import FamilyLink, Person, Role
 from islandos.services.notices.drafts import NoticeInput
 from islandos.services.notices.sending import create_and_submit
-from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
-from tests.support.factories import make_district, make_person
+from tests.support.admin import (
+    admin_client,  # noqa: F401  (a fixture for the dashboard tests)
+    totp_code,
+)
+from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
 
 BASE_URL = "https://island.example.jp"
 
@@ -118,3 +121,24 @@ def person(db, person_id: int) -> Person:
         assert found is not None
         return found
 
+
+def sign_in(page: Any, db: Any, base: str, path: str, username: str = "henshu") -> None:
+    """Sign in to the dashboard in a browser as a new editor, landing on `path`."""
+    with db.transaction() as session:
+        _admin, secret = make_admin(session, username=username, role="editor")
+    page.goto(f"{base}{path}")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
+    page.get_by_role("button", name="確認").click()
+    page.wait_for_url(f"{base}{path}")
+
+
+def write_typhoon_notice(page: Any) -> None:
+    """On the compose page: an emergency to islanders, on to the confirmation step."""
+    page.get_by_label("タイトル", exact=True).fill("台風の接近")
+    page.get_by_label("本文（日本語）").fill("今夜、台風が近づきます。外出を控えてください。")
+    page.get_by_role("radio", name="島民全員").check()
+    page.get_by_role("radio", name="緊急").check()
+    page.get_by_role("button", name="確認へ進む").click()

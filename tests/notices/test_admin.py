@@ -40,6 +40,14 @@ def previewed(editor, form: dict, url: str = "/admin/notices/new", **upload) -> 
     return {**form, **carried, "previewed": digest.group(1), "action": "send"}
 
 
+def recipients(html: str) -> dict[str, int]:
+    """The confirmation step's people per language and in all, as the page states them."""
+    found = {lang: int(n) for lang, n in re.findall(r'data-language="(ja|en)">(\d+) 人', html)}
+    total = re.search(r'recipients-total">(\d+) 人', html)
+    assert total, html[:800]
+    return {**found, "total": int(total.group(1))}
+
+
 def sent_id(response) -> int:
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     found = re.search(r"/admin/notices/(\d+)$", response.location)
@@ -56,7 +64,7 @@ def test_an_editor_previews_then_sends_and_sees_who_confirmed(
                                                    "action": "preview"})
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "送る人数：3 人" in html
+    assert recipients(html) == {"ja": 2, "en": 1, "total": 3}  # hanako reads English
     assert "確認しました" in html
     assert "【重要】断水のお知らせ" in html  # the alt text shown in the notification
     assert stored(db) == 0  # a preview stores nothing
@@ -80,7 +88,7 @@ def test_emergency_and_everyone_need_a_second_confirmation(admin_client, db, isl
     for changes in ({"priority": "emergency"}, {"audience_kind": "everyone"}):
         response = editor.submit("/admin/notices/new", previewed(editor, {**FORM, **changes}))
         assert response.status_code == 200
-        assert "もう一度確認してチェックを入れてください" in response.get_data(as_text=True)
+        assert "確認の画面で確かめてから送ってください" in response.get_data(as_text=True)
         assert stored(db) == 0
     sent_id(editor.submit("/admin/notices/new", previewed(
         editor, {**FORM, "priority": "emergency", "confirm_send": "yes"})))

@@ -34,6 +34,8 @@ def test_islander_with_invite_code_in_japanese(chat, db, districts):
     reply = chat.say(code.lower()[:4] + "-" + code.lower()[4:])  # typed loosely
     assert "コードを確認しました" in texts(reply)
     assert "お名前・電話番号" in texts(reply)  # the consent text says what is stored and why
+    # ...and that the phone number goes on the office's (printable) call list (APPI)
+    assert "電話番号は職員用の連絡リスト（印刷することがあります）に載せます" in texts(reply)
     with db.transaction() as session:  # nothing stored before consent and the last step
         assert session.scalar(select(InviteCode.used_at)) is None
     reply = chat.press(reply, "同意して進む")

@@ -200,9 +200,9 @@ def test_the_browser_sees_no_csp_violation_on_the_admin_pages(app, db, browser_p
         page.goto(f"{base}/admin/notices/new")
         page.get_by_label("タイトル", exact=True).fill("台風の接近")
         page.get_by_label("本文（日本語）").fill("今夜、台風が近づきます。")
-        page.get_by_label("送り先").select_option("islanders")
-        page.get_by_label("重要度").select_option("emergency")
-        page.get_by_role("button", name="プレビュー").click()
+        page.get_by_role("radio", name="島民全員").check()
+        page.get_by_role("radio", name="緊急").check()
+        page.get_by_role("button", name="確認へ進む").click()
         label = page.locator(".line-phone .flex-text[data-color]").first
         label.wait_for()
         # The Flex text's colour is set by static/js/line-preview.js, not an inline style.

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    case,
     false,
     func,
     or_,
@@ -113,30 +114,44 @@ def stream(
 class AudienceCount:
     direct: int
     family: int
+    # Per language as they will read it ("ja", "en"): direct and family together.
+    languages: tuple[tuple[str, int], ...] = ()
 
     @property
     def total(self) -> int:
         return self.direct + self.family
+
+    def by_language(self, language: str) -> int:
+        return dict(self.languages).get(language, 0)
+
+
+def _language_bucket() -> ColumnElement[str]:
+    """The language a person is sent: English for "en", Japanese for anything else."""
+    return case((Person.language == "en", "en"), else_="ja")
 
 
 def count_audience(
     session: Session, audience: Audience, moment: datetime, with_family: bool
 ) -> AudienceCount:
     """The exact number of people `audience` would reach now (and, with_family, the family
-    members linked to them who are not in it themselves)."""
+    members linked to them who are not in it themselves), and how many of them per language
+    (one grouped query each)."""
     condition = and_(receivable(), audience_condition(audience, moment))
-    direct = session.scalar(select(func.count(Person.id)).where(condition)) or 0
-    family = 0
+    bucket = _language_bucket()
+    direct = dict(session.execute(
+        select(bucket, func.count(Person.id)).where(condition).group_by(bucket)).all())
+    family: dict[str, int] = {}
     if with_family:
         members = select(Person.id).where(condition)
         linked = select(FamilyLink.family_person_id).where(
             FamilyLink.islander_person_id.in_(members))
-        family = session.scalar(
-            select(func.count(Person.id)).where(
+        family = dict(session.execute(
+            select(bucket, func.count(Person.id)).where(
                 receivable(), Person.role == Role.FAMILY, Person.id.in_(linked),
-                Person.id.not_in(members))
-        ) or 0
-    return AudienceCount(direct, family)
+                Person.id.not_in(members)).group_by(bucket)).all())
+    languages = tuple((language, int(direct.get(language, 0)) + int(family.get(language, 0)))
+                      for language in ("ja", "en"))
+    return AudienceCount(sum(direct.values()), sum(family.values()), languages)
 
 
 def district_ids_known(session: Session, ids: Sequence[int]) -> bool:

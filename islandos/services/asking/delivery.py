@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, exists, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
+from islandos.clock import as_utc
 from islandos.line.messages import MAX_MULTICAST_RECIPIENTS, Message, check_messages
 from islandos.line.outbox import enqueue_multicast, enqueue_multicast_batch
 from islandos.models.asking import Ask, AskRecipient
@@ -136,17 +137,24 @@ def resend_failed(session: Session, ask: Ask, dispatch: Dispatch) -> int:
     return total
 
 
-def remind(session: Session, ask: Ask, dispatch: Dispatch, moment: datetime, *,
-           family_copies: bool = True) -> int:
-    """One reminder to each recipient LINE took the ask for, who has not answered, was not
-    reminded yet and still follows the account; marks them reminded (flushes nothing else).
-    family_copies=False leaves out family members who got a copy (they are not asked).
-    Returns how many."""
+def _not_answered_yet(ask: Ask, again: bool,
+                      family_copies: bool = True) -> tuple[ColumnElement[bool], ...]:
+    """Recipients LINE took the ask for who have not answered (and, unless `again`, were not
+    reminded yet); family_copies=False leaves out family members who got a copy."""
     delivered = exists().where(OutboxMessage.id == AskRecipient.outbox_id,
                                OutboxMessage.status == OutboxStatus.ACCEPTED)
-    waiting = (AskRecipient.ask_id == ask.id, AskRecipient.answered.is_(False),
-               AskRecipient.reminded_at.is_(None), delivered,
+    waiting = (AskRecipient.ask_id == ask.id, AskRecipient.answered.is_(False), delivered,
                true() if family_copies else AskRecipient.is_family.is_(False))
+    return waiting if again else (*waiting, AskRecipient.reminded_at.is_(None))
+
+
+def remind(session: Session, ask: Ask, dispatch: Dispatch, moment: datetime,
+           again: bool = False, *, family_copies: bool = True) -> int:
+    """One reminder to each recipient LINE took the ask for, who has not answered, was not
+    reminded yet (or, `again`, also those reminded before) and still follows the account;
+    marks them reminded (flushes nothing else). family_copies=False leaves out family members
+    who got a copy (they are not asked). Returns how many."""
+    waiting = _not_answered_yet(ask, again, family_copies)
     for language in LANGUAGES:
         query = (select(Person.line_user_id)
                  .join(AskRecipient, AskRecipient.person_id == Person.id)
@@ -161,3 +169,15 @@ def remind(session: Session, ask: Ask, dispatch: Dispatch, moment: datetime, *,
         .where(*waiting, AskRecipient.person_id.in_(select(Person.id).where(aud.receivable())))
         .values(reminded_at=moment).execution_options(synchronize_session=False))
     return int(getattr(marked, "rowcount", 0) or 0)
+
+
+def remindable(session: Session, ask: Ask, again: bool = True) -> tuple[int, datetime | None]:
+    """How many `remind(..., again)` would reach now (one message each), and when anyone of
+    this ask was last reminded."""
+    count = session.scalar(
+        select(func.count(AskRecipient.id))
+        .join(Person, Person.id == AskRecipient.person_id)
+        .where(*_not_answered_yet(ask, again), aud.receivable())) or 0
+    last = session.scalar(select(func.max(AskRecipient.reminded_at))
+                          .where(AskRecipient.ask_id == ask.id))
+    return int(count), as_utc(last) if last is not None else None

@@ -180,7 +180,7 @@ def not_answered(session: Session, ask: Ask, language: str,
     districts = {d.id: d.name(language) for d in session.scalars(select(District))}
     return [
         {"person_id": pid, "name": name, "phone": phone, "is_family": family,
-         "district": districts.get(did, "") if did is not None else ""}
+         "district": districts.get(did, "") if did is not None else "", "district_id": did}
         for pid, name, phone, family, did in session.execute(
             select(Person.id, Person.full_name, Person.phone, AskRecipient.is_family,
                    AskRecipient.district_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -45,8 +45,8 @@ def preview_digest(data: NoticeInput) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def preview(session: Session, data: NoticeInput, base_url: str) -> Preview:
-    """The preview of a valid (cleaned) input; reads only."""
+def _messages(session: Session, data: NoticeInput, base_url: str
+              ) -> tuple[Notice, NoticeImage | None, dict[str, list[Message]]]:
     sample = Notice(id=0, title=data.title, body_ja=data.body_ja, title_en=data.title_en,
                     body_en=data.body_en, priority=data.priority, send_at=data.send_at,
                     repeat_weekdays=data.repeat_weekdays, repeat_until=data.repeat_until)
@@ -55,6 +55,28 @@ def preview(session: Session, data: NoticeInput, base_url: str) -> Preview:
     languages = {"ja": notice_messages(sample, "ja", image_url=url)}
     if data.title_en and data.body_en:
         languages["en"] = notice_messages(sample, "en", image_url=url)
+    return sample, picture, languages
+
+
+def draft_messages(session: Session, data: NoticeInput, base_url: str
+                   ) -> tuple[dict[str, list[Message]], str | None]:
+    """The messages per language of a notice being written (the live preview: any input,
+    even half written, the caller filling in blanks), and its picture's path on this site."""
+    priority = data.priority if data.priority in tuple(NoticePriority) else "normal"
+    image_id = data.image_id if data.image_id and session.get(NoticeImage, data.image_id) else None
+    _sample, picture, languages = _messages(
+        session, replace(data, priority=priority, image_id=image_id), base_url)
+    return languages, media_path(picture)
+
+
+def media_path(picture: NoticeImage | None) -> str | None:
+    """Where this site serves a notice's picture (for the dashboard's pages)."""
+    return f"/media/notices/{picture.token}.jpg" if picture else None
+
+
+def preview(session: Session, data: NoticeInput, base_url: str) -> Preview:
+    """The preview of a valid (cleaned) input; reads only."""
+    sample, picture, languages = _messages(session, data, base_url)
     count = reports.recipient_count(
         session, aud.Audience(data.audience_kind, data.district_ids, data.tourist_days),
         data.priority, data.send_at or now())
@@ -64,7 +86,7 @@ def preview(session: Session, data: NoticeInput, base_url: str) -> Preview:
         languages=languages, count=count, sends=sends,
         reminder_hours=data.reminder_hours if reminds else 0,
         reminders_at_most=count.total * sends if reminds else 0,
-        image_path=f"/media/notices/{picture.token}.jpg" if picture else None,
+        image_path=media_path(picture),
         needs_second_confirmation=(data.priority == NoticePriority.EMERGENCY
                                    or data.audience_kind == AudienceKind.EVERYONE),
         digest=preview_digest(data))

@@ -7,16 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from islandos.clock import now
 from islandos.models.asking import Answer, Ask, AskRecipient, AudienceKind
 from islandos.models.notices import Notice, NoticeStatus
-from islandos.models.people import Person, Role
+from islandos.models.people import District, Person, Role
+from islandos.services import audit
 from islandos.services.asking import audience as aud
 from islandos.services.asking import tally as tallies
 from islandos.services.family_reach import reaches_family
-from islandos.services.notices.sending import SUBJECT, notice_ask
+from islandos.services.notices.sending import SUBJECT, next_occurrence, notice_ask
 
 ARCHIVE_PAGE = 9  # bubbles per carousel page; one more says 「もっと見る」
 NOT_YET_NAMES = 500
@@ -58,10 +60,44 @@ def notice_list(session: Session, page: int, page_size: int
     """One page of the dashboard's list (latest first by when it went, goes or was written)
     and how many confirmed each (one grouped query)."""
     rows = list(session.scalars(
-        select(Notice).order_by(func.coalesce(Notice.sent_at, Notice.send_at,
+        select(Notice).where(Notice.series_id.is_(None))  # a series' sends are on its page
+        .order_by(func.coalesce(Notice.sent_at, Notice.send_at,
                                               Notice.created_at).desc(), Notice.id.desc())
         .offset((max(page, 1) - 1) * page_size).limit(page_size)))
     return rows, tallies.answered_counts(session, SUBJECT, [n.id for n in rows])
+
+
+@dataclass(frozen=True)
+class SeriesFigures:
+    """A weekly series on the list: sends so far, people reached and confirmations in all,
+    and its next send (None once it has ended)."""
+
+    sends: int = 0
+    reached: int = 0
+    confirmed: int = 0
+    next_at: datetime | None = None
+
+
+def series_figures(session: Session, series: list[Notice]) -> dict[int, SeriesFigures]:
+    """SeriesFigures of the weekly series among `series` (two grouped queries)."""
+    ids = [n.id for n in series if n.is_series]
+    if not ids:
+        return {}
+    sent = {sid: (int(count), int(people or 0)) for sid, count, people in session.execute(
+        select(Notice.series_id, func.count(Notice.id), func.sum(Notice.recipient_count))
+        .where(Notice.series_id.in_(ids), Notice.sent_at.is_not(None))
+        .group_by(Notice.series_id))}
+    answered = case((AskRecipient.answered.is_(True), 1), else_=0)
+    confirmed = {sid: int(count or 0) for sid, count in session.execute(
+        select(Notice.series_id, func.sum(answered))
+        .join(Ask, and_(Ask.subject_kind == SUBJECT, Ask.subject_id == Notice.id))
+        .join(AskRecipient, AskRecipient.ask_id == Ask.id)
+        .where(Notice.series_id.in_(ids)).group_by(Notice.series_id))}
+    moment = now()
+    return {n.id: SeriesFigures(
+        *sent.get(n.id, (0, 0)), confirmed.get(n.id, 0),
+        next_occurrence(n, moment) if n.status == NoticeStatus.SCHEDULED else None)
+        for n in series if n.is_series}
 
 
 def archive_page(session: Session, person: Person, page: int) -> tuple[list[Notice], bool]:
@@ -129,6 +165,38 @@ def delivery_report(session: Session, notice: Notice, language: str) -> Delivery
               if notice.needs_confirmation else [])
     return DeliveryReport([DistrictLine.of(line) for line in tally.lines], people,
                           DistrictLine.of(tally.total))
+
+
+CALL_LIST_MAX = 5000
+
+
+@dataclass(frozen=True)
+class CallList:
+    """Who has not confirmed a notice, by district, with phone numbers (取扱注意)."""
+
+    districts: list[tuple[str, list[dict[str, Any]]]]
+
+    @property
+    def people(self) -> int:
+        return sum(len(people) for _name, people in self.districts)
+
+
+def call_list(session: Session, notice: Notice, language: str, actor: str) -> CallList:
+    """The printable call list of a notice's non-confirmers, by district (the districts'
+    order, those without one last). Phone numbers are personal data: every list made is
+    audited as notice.call_list_printed (who, when, which notice, how many people)."""
+    ask = notice_ask(session, notice.id)
+    people = (tallies.not_answered(session, ask, language, CALL_LIST_MAX)
+              if ask is not None and notice.needs_confirmation else [])
+    order = {d.id: d.sort_order for d in session.scalars(select(District))}
+    people.sort(key=lambda p: (p["district_id"] is None, order.get(p["district_id"], 0)))
+    grouped: dict[int | None, tuple[str, list[dict[str, Any]]]] = {}
+    for person in people:
+        grouped.setdefault(person["district_id"], (person["district"], []))[1].append(person)
+    result = CallList(list(grouped.values()))
+    audit.record(session, actor, "notice.call_list_printed", f"notice:{notice.id}",
+                 after={"people": result.people})
+    return result
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from islandos import scheduler
 from islandos.clock import TOKYO, now
+from islandos.i18n import N_
 from islandos.models.asking import Ask
 from islandos.models.notices import AudienceKind, Notice, NoticePriority, NoticeStatus
 from islandos.models.outbox import Priority
@@ -30,6 +31,9 @@ OUTBOX_PRIORITY = {NoticePriority.NORMAL: Priority.NORMAL,
                    NoticePriority.IMPORTANT: Priority.IMPORTANT,
                    NoticePriority.EMERGENCY: Priority.EMERGENCY}
 REMINDER_GRACE = timedelta(hours=12)  # a reminder later than this is dropped by the outbox
+REMIND_AGAIN_AFTER = timedelta(hours=1)  # 「今すぐリマインド」: at most once an hour per notice
+REMIND_TOO_SOON = N_("リマインドは1時間に1回までです。%(when)sから送れます。")
+NOTHING_TO_REMIND = N_("リマインドする人はいません（全員が確認したか、送れる人がいません）。")
 
 
 def submit(session: Session, notice: Notice, actor: str, base_url: str) -> Notice:
@@ -246,10 +250,10 @@ def job_occurrence(ctx: JobContext) -> None:
 # Reminders ------------------------------------------------------------------------------
 
 
-def remind(session: Session, notice_id: int, actor: str = "system") -> int:
+def remind(session: Session, notice_id: int, actor: str = "system", again: bool = False) -> int:
     """Enqueue one reminder to every recipient LINE took the notice for who has not confirmed
-    (flushes, audited as notice.reminded); returns how many. Nothing after the notice's
-    not-after time: a reminder is the notice again."""
+    (and was not reminded yet, unless `again`); flushes, audited as notice.reminded; returns
+    how many. Nothing after the notice's not-after time: a reminder is the notice again."""
     notice = session.get(Notice, notice_id)
     if notice is None or notice.status != NoticeStatus.SENT or not notice.needs_confirmation:
         return 0
@@ -264,9 +268,35 @@ def remind(session: Session, notice_id: int, actor: str = "system") -> int:
         lambda language, _family: reminder_messages(notice, language),
         priority=OUTBOX_PRIORITY[notice.priority], not_after=latest,
         source=f"notice:{notice.id}:remind")
-    count = delivery.remind(session, ask, dispatch, moment)
+    count = delivery.remind(session, ask, dispatch, moment, again=again)
     audit.record(session, actor, "notice.reminded", f"notice:{notice.id}",
-                 after={"recipients": count})
+                 after={"recipients": count, **({"by_hand": True} if again else {})})
+    return count
+
+
+class RemindTooSoon(NoticeError):
+    """「今すぐリマインド」 again within the hour; `next_at` is when it may be pressed."""
+
+    def __init__(self, next_at: datetime) -> None:
+        super().__init__(REMIND_TOO_SOON)
+        self.next_at = next_at
+
+
+def remindable(session: Session, notice_id: int) -> tuple[int, datetime | None]:
+    """How many 「今すぐリマインド」 would reach (one message each), and the last reminder."""
+    ask = notice_ask(session, notice_id)
+    return delivery.remindable(session, ask) if ask is not None else (0, None)
+
+
+def remind_now(session: Session, notice_id: int, actor: str) -> int:
+    """「今すぐリマインド」 from the dashboard: everyone who has not confirmed, reminded before or
+    not; at most once an hour per notice (any reminder counts). Raises RemindTooSoon, or
+    NoticeError when nobody is left to remind; audited, flushes."""
+    count, last = remindable(session, notice_id)
+    if last is not None and now() < last + REMIND_AGAIN_AFTER:
+        raise RemindTooSoon(last + REMIND_AGAIN_AFTER)
+    if count == 0 or remind(session, notice_id, actor, again=True) == 0:
+        raise NoticeError(NOTHING_TO_REMIND)
     return count
 
 

@@ -21,6 +21,7 @@ from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticeStatus
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
+from islandos.services.asking.audience import DEFAULT_TOURIST_DAYS
 from islandos.services.family_reach import family_reach
 from islandos.services.notices import changes as changes
 from islandos.services.notices import drafts as drafts
@@ -30,6 +31,7 @@ from islandos.services.notices import sending as sending
 from islandos.services.notices.images import ImageRejected, store_image
 from islandos.web.admin import (
     admin_actor,
+    current_admin,
     feature_blueprint,
     login_required,
     role_required,
@@ -48,9 +50,14 @@ def _family_reach() -> dict[str, str]:
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50
-AUDIENCE_LABELS = {AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
-                   AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
-                   AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
+AUDIENCE_LABELS: dict[str, str] = {
+    AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
+    AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
+    AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
+# The audience as the list and the confirmation say it (districts are named instead).
+AUDIENCE_WORDS: dict[str, str] = {**AUDIENCE_LABELS, AudienceKind.FAMILY: N_("島の外の家族"),
+                  AudienceKind.TOURISTS: N_("観光客（%(days)s日以内に登録した人）")}
+TIMING_LABELS = {"now": N_("今すぐ"), "at": N_("日時を決めて"), "weekly": N_("毎週くり返す")}
 PRIORITY_LABELS = {"normal": N_("通常"), "important": N_("重要"), "emergency": N_("緊急")}
 STATUS_LABELS = {NoticeStatus.DRAFT: N_("下書き"), NoticeStatus.SCHEDULED: N_("予約中"),
                  NoticeStatus.SENDING: N_("送信中"), NoticeStatus.SENT: N_("送信済み"),
@@ -60,7 +67,7 @@ WEEKDAYS = [N_("月曜"), N_("火曜"), N_("水曜"), N_("木曜"), N_("金曜")
 UPLOAD_TOO_LARGE = "画像が大きすぎて受け取れませんでした（10MBまで）。もう一度入力してください。"
 CHANGED_SINCE_PREVIEW = N_(
     "プレビューのあとで内容が変わりました。もう一度プレビューを確かめてから送ってください。")
-SECOND_CONFIRMATION = "送信する前に、もう一度確認してチェックを入れてください。"
+SECOND_CONFIRMATION = N_("緊急または全員あてのお知らせは、確認の画面で確かめてから送ってください。")
 DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SCHEDULED: "予約しました。",
         NoticeStatus.SENT: "送信しました。"}
 
@@ -141,17 +148,96 @@ def _form_values(notice: Notice | None) -> dict[str, Any]:
         "reminder_hours": notice.reminder_hours, "image_id": notice.image_id or ""}
 
 
+def audience_words(kind: str, district_ids: Any, tourist_days: int | None,
+                   districts: dict[int, str]) -> str:
+    """The audience in words: 「東集落・西集落」, 「島民全員」 (not the form's label)."""
+    if kind == AudienceKind.DISTRICTS:
+        names = [districts.get(int(i), str(i)) for i in district_ids or []]
+        return ("・" if current_language() == "ja" else ", ").join(names) or "-"
+    if kind == AudienceKind.TOURISTS:
+        return _(AUDIENCE_WORDS[kind], days=tourist_days or DEFAULT_TOURIST_DAYS)
+    return _(AUDIENCE_WORDS[kind]) if kind in AUDIENCE_WORDS else kind
+
+
+def _district_names(session: Session) -> dict[int, str]:
+    language = current_language()
+    return {d.id: d.name(language) for d in session.scalars(select(District))}
+
+
 def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[str, str],
                   preview: previews.Preview | None = None, status: int = 200,
                   form: CsrfForm | None = None,
                   quota: notice_reports.QuotaCheck | None = None) -> ResponseReturnValue:
-    with islandos_state(current_app).db.transaction() as session:
+    state = islandos_state(current_app)
+    with state.db.transaction() as session:
         districts = list(session.scalars(select(District).order_by(District.sort_order)))
+        data, _errors = _read_form(_Values(values))
+        # the preview beside the form, as far as it is written
+        draft_preview = _draft_preview(session, data) if preview is None else None
+    names = {d.id: d.name(current_language()) for d in districts}
+    audience = audience_words(values.get("audience_kind", ""), values.get("district_ids"),
+                              _int(str(values.get("tourist_days") or "")), names)
     return render_template(
         "admin/notices/compose.html", notice=notice, values=values, errors=errors,
         preview=preview, quota=quota, districts=districts, form=form or CsrfForm(),
         audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
-        weekdays=WEEKDAYS), status
+        timing_labels=TIMING_LABELS, weekdays=WEEKDAYS, audience=audience,
+        draft_preview=draft_preview, hidden_values=_hidden_values(values),
+        timing_words=timing_words(data)), status
+
+
+def timing_words(data: drafts.NoticeInput) -> str:
+    """When it goes, in words: 今すぐ, a time, or 毎週 月・木 7:00（2027-01-31まで）."""
+    if data.send_at is None:
+        return _("今すぐ")
+    when = format_datetime(data.send_at, current_language())
+    if not data.repeat_weekdays:
+        return when
+    days = "・".join(_(WEEKDAYS[int(d)]) for d in data.repeat_weekdays)
+    return _("毎週 %(days)s（初回 %(when)s、%(day)sまで）", days=days, when=when,
+             day=str(data.repeat_until or ""))
+
+
+class _Values:
+    """Form values kept in a dict (a page shown again) read like a posted form."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name, default)
+        return default if isinstance(value, list) else (
+            str(value) if value is not None else None)
+
+    def getlist(self, name: str) -> list[str]:
+        value = self.values.get(name)
+        return [str(v) for v in value] if isinstance(value, list) else (
+            [str(value)] if value not in (None, "") else [])
+
+
+def _hidden_values(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the confirmation step carries to the send (every field but the token and the
+    step's own)."""
+    skip = {"csrf_token", "action", "previewed", "confirm_send", "image"}
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if name in skip:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, "" if item is None else str(item)))
+    return pairs
+
+
+def _draft_preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
+    """The live preview of what is written so far: blanks filled in, never an error."""
+    filled = replace(data, title=data.title or _("（タイトル）"),
+                     body_ja=data.body_ja or _("（本文をここに書きます）"))
+    try:
+        languages, image_path = previews.draft_messages(
+            session, filled, islandos_state(current_app).settings.public_base_url)
+    except ValueError:  # longer than LINE takes: the form says so when it is checked
+        return {"languages": {}, "image_path": None, "too_long": True}
+    return {"languages": languages, "image_path": image_path, "too_long": False}
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -198,6 +284,8 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
                               "weekdays": request.form.getlist("weekdays")}
     data, errors = _read_form(request.form)
     action = request.form.get("action", "preview")
+    if action == "edit":  # back from the confirmation step to the form, as it was
+        return _compose_page(existing, values, {})
     upload = request.files.get("image")
     preview: previews.Preview | None = None
     try:
@@ -239,16 +327,33 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
     return redirect(url_for("notices.notice", notice_id=saved_id))
 
 
+@bp.post("/notices/preview")
+@role_required(EDITOR)
+def notice_live_preview() -> ResponseReturnValue:
+    """The preview beside the compose form, redrawn as the office types (static/js/compose.js
+    posts the form here and puts the answer in place)."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    data, _errors = _read_form(request.form)
+    with islandos_state(current_app).db.transaction() as session:
+        draft_preview = _draft_preview(session, data)
+    return render_template("admin/notices/_draft_preview.html", draft_preview=draft_preview)
+
+
 @bp.get("/notices")
 @login_required
 def notices() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     with islandos_state(current_app).db.transaction() as session:
         rows, confirmed = notice_reports.notice_list(session, page, PAGE_SIZE)
+        series = notice_reports.series_figures(session, rows)
+        names = _district_names(session)
+    audiences = {n.id: audience_words(n.audience_kind, n.audience_district_ids, n.tourist_days,
+                                      names) for n in rows}
     return render_template("admin/notices/list.html", notices=rows, confirmed=confirmed,
+                           series=series, audiences=audiences,
                            page=page, more=len(rows) == PAGE_SIZE,
-                           audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
-                           status_labels=STATUS_LABELS)
+                           priority_labels=PRIORITY_LABELS, status_labels=STATUS_LABELS)
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -258,16 +363,54 @@ def notice(notice_id: int) -> ResponseReturnValue:
         found = _draft_or_404(session, notice_id)
         assert found is not None
         report = notice_reports.delivery_report(session, found, current_language())
-        districts = {d.id: d.name(current_language()) for d in session.scalars(select(District))}
+        names = _district_names(session)
         occurrences = list(session.scalars(select(Notice).where(
             Notice.series_id == notice_id).order_by(Notice.send_at.desc()).limit(20)))
         picture = session.get(NoticeImage, found.image_id) if found.image_id else None
+        series = notice_reports.series_figures(session, [found]).get(found.id)
+        remindable, last_reminded = (sending.remindable(session, found.id)
+                                     if found.needs_confirmation else (0, None))
     return render_template(
-        "admin/notices/show.html", notice=found, report=report, districts=districts,
+        "admin/notices/show.html", notice=found, report=report, series=series,
+        audience=audience_words(found.audience_kind, found.audience_district_ids,
+                                found.tourist_days, names),
         occurrences=occurrences, button=ButtonForm(), form=CsrfForm(),
-        image_path=f"/media/notices/{picture.token}.jpg" if picture else None,
-        audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
+        image_path=previews.media_path(picture), remindable=remindable,
+        last_reminded=last_reminded, priority_labels=PRIORITY_LABELS,
         status_labels=STATUS_LABELS, weekdays=WEEKDAYS)
+
+
+@bp.post("/notices/<int:notice_id>/call-list")
+@login_required
+def notice_call_list(notice_id: int) -> ResponseReturnValue:
+    """The printable call list of those who have not confirmed (取扱注意): a POST, so that
+    every list made is audited with who, when, which notice and how many people."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    with islandos_state(current_app).db.transaction() as session:
+        found = _draft_or_404(session, notice_id)
+        assert found is not None
+        calls = notice_reports.call_list(session, found, current_language(), admin_actor())
+    return render_template("admin/notices/call_list.html", notice=found, calls=calls,
+                           made_at=now(), made_by=current_admin().username)
+
+
+@bp.post("/notices/<int:notice_id>/remind")
+@role_required(EDITOR)
+def notice_remind(notice_id: int) -> ResponseReturnValue:
+    """「今すぐリマインド」: at most once an hour per notice (audited)."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        with islandos_state(current_app).db.transaction() as session:
+            count = sending.remind_now(session, notice_id, admin_actor())
+    except sending.RemindTooSoon as exc:
+        flash(_(exc.msgid, when=format_datetime(exc.next_at, current_language())), "error")
+    except drafts.NoticeError as exc:
+        flash(_(exc.msgid), "error")
+    else:
+        flash(_("まだ確認していない %(count)s 人にリマインドを送ります。", count=count), "success")
+    return redirect(url_for("notices.notice", notice_id=notice_id))
 
 
 def _act(notice_id: int, action: Any, done_msgid: str) -> ResponseReturnValue:
