@@ -11,6 +11,8 @@ from islandos.registry import Feature
 
 
 def default_features() -> list[Feature]:
-    from islandos.features import fees, map, notices, office, registration
+    from islandos.features import fees, map, notices, office, polls, registration
 
-    return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, office.FEATURE]
+    # polls before notices: its eraser must see a person's answers before the core unlinks them
+    return [registration.FEATURE, polls.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE,
+            office.FEATURE]
