@@ -84,7 +84,8 @@ def poll_bubble(poll: Poll, language: str, *, selection: int | None = None,
     """The card of a poll: label, question, notes, one button per option. `selection` (a
     multiple-choice poll being answered) shows what is chosen and adds 「これで送る」;
     `recorded` is the person's named answer, shown in the list."""
-    label = gettext(language, "匿名アンケート" if poll.anonymous else "アンケート")
+    label = (gettext(language, "匿名アンケート") if poll.anonymous
+             else gettext(language, "アンケート"))
     body: list[dict[str, Any]] = [
         _text(label, size="sm", color=ACCENT, weight="bold"),
         _text(poll.question_for(language), size="lg", weight="bold"),

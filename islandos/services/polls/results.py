@@ -106,7 +106,7 @@ def csv_text(session: Session, poll: Poll, language: str = "ja") -> str:
     writer.writerow([_("締め切り"), format_datetime(poll.ends_at, language)])
     writer.writerow([_("回答方法"), _("匿名") if poll.anonymous else _("記名")])
     writer.writerow([])
-    writer.writerow([_("集落"), _("対象"), _("回答"),
+    writer.writerow([_("集落"), _("送った人数"), _("回答"),
                      *(f"{o.label}" for o in found.total.options),
                      *(f"{o.label} (%)" for o in found.total.options)])
     for line in [*found.districts, found.total]:
