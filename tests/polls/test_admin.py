@@ -59,7 +59,7 @@ def test_an_editor_creates_a_poll_that_goes_to_its_audience_and_is_audited(
 
 BAD = [
     ({"option_ja": ["公民館", "", ""]}, "選択肢は2〜10個にしてください。"),
-    ({"option_ja": [f"案{n}" for n in range(11)], "option_en": []}, "選択肢は2〜10個にしてください。"),
+    ({"option_ja": [f"案{n}" for n in range(11)]}, "選択肢は2〜10個にしてください。"),
     ({"option_ja": ["公民館", "あ" * 21]}, "選択肢はそれぞれ20文字まで"),
     ({"option_ja": ["公民館", "島" * 19 + "😀"]}, "選択肢はそれぞれ20文字まで"),  # 21 units
     ({"option_ja": ["公民館", "公民館"]}, "同じ選択肢が二つあります。"),

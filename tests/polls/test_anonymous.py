@@ -153,7 +153,7 @@ def test_an_anonymous_answer_is_final_and_the_person_is_told_before(db, island, 
                                                                      frozen_clock):
     poll_id = make_poll(db, anonymous=True)
     worker.run_once()
-    card = [c.json for c in fake_line.calls("/v2/bot/message/multicast")][0]["messages"]
+    card = next(c.json for c in fake_line.calls("/v2/bot/message/multicast"))["messages"]
     assert "送った回答はあとから変えられません" in texts(card)
     assert "匿名アンケート" in texts(card)
     # displayText is the same whatever is tapped: the chat does not show the choice.

@@ -53,7 +53,8 @@ def test_a_named_answer_is_recorded_and_can_be_changed_until_the_deadline(
     poll_id = make_poll(db)
     taro = chat_of(line, island, "taro")
     reply = tap_option(taro, poll_id, 2)
-    assert reply[0]["text"] == "「体育館」で受け付けました。締め切りまでは、もう一度押すと変えられます。"
+    assert reply[0]["text"] == ("「体育館」で受け付けました。"
+                                "締め切りまでは、もう一度押すと変えられます。")
     assert answers_of(db, poll_id) == {island.ids["taro"]: 0b010}
     assert tap_option(taro, poll_id, 2)[0]["text"] == "すでに「体育館」で受け付けています。"
     tap_option(taro, poll_id, 3)
