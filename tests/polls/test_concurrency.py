@@ -74,3 +74,20 @@ def test_concurrent_taps_on_an_anonymous_poll_leave_one_anonymous_answer(
                for call in fake_line.calls("/v2/bot/message/reply") if call.json]
     assert sum(r.startswith("回答を受け付けました") for r in replies) == 1
     assert sum(r.startswith("このアンケートには、もう回答") for r in replies) == TAPS - 1
+
+
+def test_the_database_itself_refuses_a_second_answer_of_one_person(db, island, line,
+                                                                   frozen_clock):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.polls.conftest import chat_of, tap_option
+    poll_id = make_poll(db)
+    tap_option(chat_of(line, island, "taro"), poll_id, 1)
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        first = session.scalars(select(Answer).join(Ask, Ask.id == Answer.ask_id)
+                                .where(Ask.subject_id == poll_id)).one()
+        session.add(Answer(ask_id=first.ask_id, recipient_id=first.recipient_id,
+                           district_id=first.district_id, choices=2))
+        session.flush()
+    assert answers_of(db, poll_id) == {island.ids["taro"]: 0b001}

@@ -28,3 +28,8 @@ def test_the_demo_island_has_an_open_poll_to_answer(app, db, line, frozen_clock)
     assert "あなたの回答" not in texts(reply)  # left for the simulator to answer
     answered = islander.press(reply, "公民館")
     assert answered[0]["text"].startswith("「公民館」で受け付けました。")
+
+
+def test_the_bot_may_offer_polls_and_help_lists_them(state):
+    assert "アンケート" in state.registry.offers
+    assert any(item.text == "アンケート" for item in state.registry.router.help_items)
