@@ -4,7 +4,7 @@ name an option, and its selection replies are never turned into pushes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from islandos.i18n import N_
 from islandos.line import messages
@@ -75,51 +75,45 @@ def _say(context: Context, reply: PollReply) -> Sequence[Message]:
     return [messages.text(_(THANKS, answer=answer))]
 
 
-def _person_id(context: Context) -> int | None:
-    return context.sender.person_id if context.sender is not None else None
+def _tap(context: Context, tap: Callable[[int, int], PollReply]) -> Sequence[Message]:
+    """Run a tap for the sender on the poll the button names (`tap(poll_id, person_id)`)."""
+    postback = context.event.postback
+    assert postback is not None
+    poll_id = postback.id("poll")
+    if context.sender is None:
+        return [messages.text(context._(NOT_FOUND))]
+    return _say(context, tap(poll_id, context.sender.person_id))
 
 
 def on_answer(context: Context) -> Sequence[Message]:
     """Single choice: the tapped option is the answer."""
-    postback = context.event.postback
-    assert postback is not None
-    poll_id, option = postback.id("poll"), postback.id("o")
-    person_id = _person_id(context)
-    if person_id is None:
-        return [messages.text(context._(NOT_FOUND))]
+    assert context.event.postback is not None
+    option = context.event.postback.id("o")
     mask = 1 << (option - 1) if 1 <= option <= 10 else -1
-    return _say(context, answering.answer(context.session, poll_id, person_id, mask,
-                                          context.now))
+    return _tap(context, lambda poll_id, person_id: answering.answer(
+        context.session, poll_id, person_id, mask, context.now))
 
 
 def on_pick(context: Context) -> Sequence[Message]:
     """Multiple choice: toggle the tapped option in the selection the button carries."""
-    postback = context.event.postback
-    assert postback is not None
-    poll_id, option, selection = postback.id("poll"), postback.id("o"), postback.int("sel")
-    person_id = _person_id(context)
-    if person_id is None:
-        return [messages.text(context._(NOT_FOUND))]
-    return _say(context, answering.toggle(context.session, poll_id, person_id, option,
-                                          selection, context.now))
+    assert context.event.postback is not None
+    option, selection = context.event.postback.id("o"), context.event.postback.int("sel")
+    return _tap(context, lambda poll_id, person_id: answering.toggle(
+        context.session, poll_id, person_id, option, selection, context.now))
 
 
 def on_send(context: Context) -> Sequence[Message]:
     """Multiple choice: 「これで送る」 sends the selection the button carries."""
-    postback = context.event.postback
-    assert postback is not None
-    poll_id, selection = postback.id("poll"), postback.id("sel")
-    person_id = _person_id(context)
-    if person_id is None:
-        return [messages.text(context._(NOT_FOUND))]
-    return _say(context, answering.answer(context.session, poll_id, person_id, selection,
-                                          context.now))
+    assert context.event.postback is not None
+    selection = context.event.postback.id("sel")
+    return _tap(context, lambda poll_id, person_id: answering.answer(
+        context.session, poll_id, person_id, selection, context.now))
 
 
 def _list(context: Context, page: int) -> Sequence[Message]:
-    person_id = _person_id(context)
-    found, more = (answering.open_polls(context.session, person_id, context.now, page)
-                   if person_id is not None else ([], False))
+    found, more = (answering.open_polls(context.session, context.sender.person_id,
+                                        context.now, page)
+                   if context.sender is not None else ([], False))
     if not found:
         return [messages.text(context._(NO_MORE if page else NONE_OPEN))]
     language = context.language

@@ -3,7 +3,6 @@ conversations in LINE through the signed webhook."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,20 +14,10 @@ from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.people import FamilyLink, Role
 from islandos.models.polls import Poll
 from islandos.services.polls.creating import PollInput, create_and_send
+from tests.notices.conftest import Island
 from tests.registration.conftest import Chat, actions, texts  # noqa: F401
 from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
 from tests.support.factories import make_district, make_person
-
-
-@dataclass
-class Island:
-    north: int
-    south: int
-    ids: dict[str, int] = field(default_factory=dict)  # name -> person id
-    line_ids: dict[str, str] = field(default_factory=dict)  # name -> LINE user id
-
-    def uid(self, name: str) -> str:
-        return self.line_ids[name]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ deadline, close it early. The domain lives in islandos.services.polls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -156,38 +157,35 @@ def poll_csv(poll_id: int) -> Response:
     return response
 
 
-@bp.post("/polls/<int:poll_id>/edit")
-@role_required(EDITOR)
-def poll_edit(poll_id: int) -> ResponseReturnValue:
+def _act(poll_id: int, change: Callable[[Session], object], done: str) -> ResponseReturnValue:
+    """Apply one change in its own transaction, say how it went, and go back to the poll."""
     if not CsrfForm().validate_on_submit():
         abort(400)
-    closes_at = _time(request.form.get("closes_at"))
     try:
         with islandos_state(current_app).db.transaction() as session:
-            creating.edit(session, poll_id, admin_actor(),
-                          question_ja=request.form.get("question_ja", ""),
-                          question_en=request.form.get("question_en"), closes_at=closes_at)
+            change(session)
     except creating.PollInvalid as exc:
         for msgid in exc.errors.values():
             flash(_(msgid), "error")
-        return redirect(url_for("polls.poll", poll_id=poll_id))
     except creating.PollError as exc:
         flash(_(exc.msgid), "error")
-        return redirect(url_for("polls.poll", poll_id=poll_id))
-    flash(_("変更しました。"), "success")
+    else:
+        flash(_(done), "success")
     return redirect(url_for("polls.poll", poll_id=poll_id))
+
+
+@bp.post("/polls/<int:poll_id>/edit")
+@role_required(EDITOR)
+def poll_edit(poll_id: int) -> ResponseReturnValue:
+    form = request.form
+    return _act(poll_id, lambda session: creating.edit(
+        session, poll_id, admin_actor(), question_ja=form.get("question_ja", ""),
+        question_en=form.get("question_en"), closes_at=_time(form.get("closes_at"))),
+        N_("変更しました。"))
 
 
 @bp.post("/polls/<int:poll_id>/close")
 @role_required(EDITOR)
 def poll_close(poll_id: int) -> ResponseReturnValue:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
-        with islandos_state(current_app).db.transaction() as session:
-            creating.close(session, poll_id, admin_actor())
-    except creating.PollError as exc:
-        flash(_(exc.msgid), "error")
-        return redirect(url_for("polls.poll", poll_id=poll_id))
-    flash(_("締め切りました。"), "success")
-    return redirect(url_for("polls.poll", poll_id=poll_id))
+    return _act(poll_id, lambda session: creating.close(session, poll_id, admin_actor()),
+                N_("締め切りました。"))
