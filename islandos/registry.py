@@ -135,6 +135,7 @@ class Offer:
     words: str | None = None  # msgid
     roles: frozenset[str] = frozenset()
     erases: str | None = None  # msgid
+    order: int = 50  # where its words come in a list (the bot names notices first)
 
     def for_role(self, role: str) -> bool:
         return not self.roles or role in self.roles
@@ -249,8 +250,9 @@ class Registry:
 
     @property
     def offer_list(self) -> tuple[Offer, ...]:
-        return tuple(offer if isinstance(offer, Offer) else Offer(offer)
-                     for feature in self.features for offer in feature.offers)
+        offers = (offer if isinstance(offer, Offer) else Offer(offer)
+                  for feature in self.features for offer in feature.offers)
+        return tuple(sorted(offers, key=lambda offer: offer.order))
 
     @property
     def offers(self) -> tuple[str, ...]:

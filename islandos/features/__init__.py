@@ -11,7 +11,17 @@ from islandos.registry import Feature
 
 
 def default_features() -> list[Feature]:
-    from islandos.features import disaster, fees, map, notices, office, privacy, registration
+    from islandos.features import (
+        disaster,
+        fees,
+        map,
+        notices,
+        office,
+        polls,
+        privacy,
+        registration,
+    )
 
-    return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, office.FEATURE,
-            privacy.FEATURE, disaster.FEATURE]
+    # polls before notices: its eraser must see a person's answers before the core unlinks them
+    return [registration.FEATURE, polls.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE,
+            office.FEATURE, privacy.FEATURE, disaster.FEATURE]

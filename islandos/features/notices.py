@@ -34,7 +34,8 @@ FEATURE = Feature(
     person_panels=(notice_admin.received_notices,),
     cli=notice_cli,
     demo=seed_notices,
-    offers=(Offer(N_("お知らせ"), erases=N_("お知らせを受け取った記録と「確認しました」")),),
+    offers=(Offer(N_("お知らせ"), erases=N_("お知らせを受け取った記録と「確認しました」"),
+                  order=10),),
     attention=(home.unconfirmed_notices,),
     home_panels=(home.recent_notices,),
     audit_labels={

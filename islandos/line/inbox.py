@@ -91,6 +91,7 @@ class PendingReply:
     reply_token: str
     messages: list[Message]
     received_at: datetime = field(default_factory=now)
+    push_if_refused: bool = True  # False: a reply only (see Context.reply_only)
 
 
 class Inbox:
@@ -162,7 +163,7 @@ class Inbox:
                     if row_id is None:
                         continue
                     try:
-                        built += len(self._dispatch(session, event))
+                        built += len(self._dispatch(session, event)[0])
                     except HandlerFailed:
                         continue
                     mark_sent(session, [row_id])
@@ -191,13 +192,13 @@ class Inbox:
             log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
                      event.user_id)
             return None
-        messages = self._dispatch(session, event)
+        messages, reply_only = self._dispatch(session, event)
         if not messages or not event.reply_token:
             if event.can_reply:  # stored as pending; nothing to send after all
                 _set_reply_state(session, row_id, ReplyState.NONE)
             return None
         return PendingReply(row_id, event.webhook_event_id, event.user_id,
-                            event.reply_token, messages)
+                            event.reply_token, messages, push_if_refused=not reply_only)
 
     def _record_apology(self, session: Session, event: LineEvent,
                         failure: HandlerFailed) -> PendingReply | None:
@@ -226,7 +227,8 @@ class Inbox:
             "reply_state": ReplyState.PENDING if event.can_reply else ReplyState.NONE,
         }).scalar()
 
-    def _dispatch(self, session: Session, event: LineEvent) -> list[Message]:
+    def _dispatch(self, session: Session, event: LineEvent) -> tuple[list[Message], bool]:
+        """The reply's messages, and whether they must never become a push."""
         sender, person = sender_for_line_user(session, event.user_id) \
             if event.is_one_to_one and event.user_id else (None, None)
         context = Context(session=session, event=event, sender=sender, person=person,
@@ -248,10 +250,12 @@ class Inbox:
             raise HandlerFailed(context.language) from exc
         log.info("event handled event=%s user=%s type=%s replies=%d", event.webhook_event_id,
                  event.user_id, event.type, len(messages))
-        return messages
+        return messages, context.reply_only
 
     def _reply(self, reply: PendingReply) -> None:
         result_state, error = self._deliver(reply)
+        if result_state == ReplyState.PUSHED and not reply.push_if_refused:
+            result_state, error = ReplyState.UNKNOWN, f"{error}; a reply only, not pushed"
         if result_state != ReplyState.SENT:
             log.warning("reply not confirmed event=%s user=%s state=%s (%s)",
                         reply.webhook_event_id, reply.user_id, result_state, error[:120])

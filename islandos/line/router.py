@@ -49,6 +49,9 @@ class Context:
         self._person = person
         self.match: re.Match[str] | None = None
         self.actor = f"line:person:{self.sender.person_id}" if self.sender else "line"
+        # Set by a handler whose reply must never become an outbox push if LINE refuses it
+        # (an anonymous poll's selection: a push row would tie it to the person).
+        self.reply_only = False
 
     @property
     def person(self) -> Person | None:

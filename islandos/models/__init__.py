@@ -19,6 +19,7 @@ from islandos.models.map import Closure, RulesSeen, Spot, SpotPhoto, SpotText
 from islandos.models.notices import Notice, NoticeImage
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
 from islandos.models.people import District, FamilyLink, Person, Role, Status
+from islandos.models.polls import Poll
 from islandos.models.recordings import RecordedMessage
 from islandos.models.registration import (
     CodeAttempt,
@@ -63,6 +64,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "Poll",
     "Priority",
     "RecordedMessage",
     "ReplyState",

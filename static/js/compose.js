@@ -1,22 +1,25 @@
-// The compose form of a notice, made easier with JavaScript (it works without it too):
-// fields appear only when the choices above them need them (data-show-when="name:v1,v2"),
-// and the LINE preview beside the form is drawn again as the office types.
+// Forms of the dashboard, made easier with JavaScript (they work without it too): fields
+// appear only when the choices above them need them (data-show-when="name:v1,v2"), and the
+// LINE preview beside a notice's compose form is drawn again as the office types.
 "use strict";
+(function () {
+  document.querySelectorAll("form").forEach(function (each) {
+    if (!each.querySelector("[data-show-when]")) return;
+    function showWhatIsNeeded() {
+      each.querySelectorAll("[data-show-when]").forEach(function (part) {
+        const rule = part.dataset.showWhen.split(":");
+        const checked = each.querySelector('input[name="' + rule[0] + '"]:checked');
+        part.hidden = rule[1].split(",").indexOf(checked ? checked.value : "") < 0;
+      });
+    }
+    each.addEventListener("change", showWhatIsNeeded);
+    showWhatIsNeeded();
+  });
+}());
+
 (function () {
   const form = document.getElementById("compose-form");
   if (!form) return;
-
-  function chosen(name) {
-    const checked = form.querySelector('input[name="' + name + '"]:checked');
-    return checked ? checked.value : "";
-  }
-
-  function showWhatIsNeeded() {
-    form.querySelectorAll("[data-show-when]").forEach(function (part) {
-      const rule = part.dataset.showWhen.split(":");
-      part.hidden = rule[1].split(",").indexOf(chosen(rule[0])) < 0;
-    });
-  }
 
   const preview = document.getElementById("live-preview");
   let timer = null;
@@ -41,9 +44,8 @@
     timer = setTimeout(redraw, 400);
   }
 
-  form.addEventListener("change", function () { showWhatIsNeeded(); later(); });
+  form.addEventListener("change", later);
   form.addEventListener("input", later);
-  showWhatIsNeeded();
 }());
 
 // The printable call list: its print button (no inline script).

@@ -38,7 +38,8 @@ def seed_demo_island(url: str, fake_line) -> None:
     with islandos_state(app).db.transaction() as session:
         # one islander erased: their row stays, without them
         session.execute(text("UPDATE ask_recipients SET person_id = NULL WHERE id = "
-                             "(SELECT MIN(id) FROM ask_recipients WHERE answered = :yes)"),
+                             "(SELECT MIN(id) FROM ask_recipients WHERE answered = :yes AND ask_id "
+                             "IN (SELECT id FROM asks WHERE subject_kind = 'notice'))"),
                         {"yes": True})
     islandos_state(app).db.dispose()
 

@@ -86,6 +86,7 @@ def test_the_words_follow_the_features_an_app_has(make_line, db):
     assert "登録が終わりました。下のメニューから、お知らせや行事を見られます。" in done
     asked = texts(chat.say("データを削除"))
     assert ("消えるもの：\n・お預かりしたお名前\n・お知らせを受け取った記録と「確認しました」\n"
+            "・アンケートへの名前つきの回答\n"
             "・入島協力金のお支払いとこのLINEとのつながり\n・安否確認への回答と送った位置\n"
             "・行事への回答\n") in asked
 

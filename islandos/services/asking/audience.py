@@ -154,6 +154,20 @@ def count_audience(
     return AudienceCount(sum(direct.values()), sum(family.values()), languages)
 
 
+def audience_errors(session: Session, kind: str, district_ids: Sequence[int],
+                    tourist_days: int | None) -> dict[str, str]:
+    """What is wrong with an audience chosen in a form, by form field (msgids; empty: fine)."""
+    errors: dict[str, str] = {}
+    if kind not in tuple(AudienceKind):
+        errors["audience"] = "送り先を選んでください。"
+    elif kind == AudienceKind.DISTRICTS and (
+            not district_ids or not district_ids_known(session, district_ids)):
+        errors["audience"] = "集落を選んでください（登録されていない集落があります）。"
+    if tourist_days is not None and not 1 <= tourist_days <= 365:
+        errors["tourist_days"] = "日数は1〜365で入力してください。"
+    return errors
+
+
 def district_ids_known(session: Session, ids: Sequence[int]) -> bool:
     found = session.scalar(select(func.count(District.id)).where(District.id.in_(ids))) or 0
     return found == len(set(ids))

@@ -82,13 +82,8 @@ def validate(session: Session, data: NoticeInput, moment: datetime) -> dict[str,
             errors[field] = "タイトルは100文字までです。"
         if title and body and utf16_len(body) > body_limit(title):
             errors[body_field] = "本文が長すぎます。LINEの上限（5,000文字）を超えています。"
-    if data.audience_kind not in tuple(AudienceKind):
-        errors["audience"] = "送り先を選んでください。"
-    elif data.audience_kind == AudienceKind.DISTRICTS and (
-            not data.district_ids or not aud.district_ids_known(session, data.district_ids)):
-        errors["audience"] = "集落を選んでください（登録されていない集落があります）。"
-    if data.tourist_days is not None and not 1 <= data.tourist_days <= 365:
-        errors["tourist_days"] = "日数は1〜365で入力してください。"
+    errors.update(aud.audience_errors(session, data.audience_kind, data.district_ids,
+                                      data.tourist_days))
     if data.priority not in tuple(NoticePriority):
         errors["priority"] = "重要度を選んでください。"
     if data.send_at is not None and data.send_at < moment - timedelta(minutes=1):
