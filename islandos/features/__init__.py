@@ -11,6 +11,7 @@ from islandos.registry import Feature
 
 
 def default_features() -> list[Feature]:
-    from islandos.features import fees, map, notices, office, registration
+    from islandos.features import events, fees, map, notices, office, registration
 
-    return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, office.FEATURE]
+    return [registration.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE, events.FEATURE,
+            office.FEATURE]

@@ -3,6 +3,7 @@
 from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
 from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
+from islandos.models.events import Event
 from islandos.models.fees import (
     FeeCategory,
     FeeCheckIn,
@@ -42,6 +43,7 @@ __all__ = [
     "Closure",
     "CodeAttempt",
     "District",
+    "Event",
     "FamilyCode",
     "FamilyLink",
     "FeeCategory",
