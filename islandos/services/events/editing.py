@@ -413,8 +413,8 @@ def remind(session: Session, event_id: int, starts_at: str | None = None) -> int
     event = session.get(Event, event_id)
     if event is None or event.status != EventStatus.OPEN or event.starts_at <= now():
         return 0
-    if starts_at is not None and starts_at != event.starts_at.isoformat():
-        return 0
+    if starts_at is not None and datetime.fromisoformat(starts_at) != event.starts_at:
+        return 0  # the event moved: its new reminder job is the one that counts
     ask = event_ask(session, event.id)
     assert ask is not None
     attending = select(AskRecipient.person_id).join(
