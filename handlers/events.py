@@ -130,9 +130,9 @@ def on_people_number(context: Context) -> Sequence[Message]:
     data = person.dialog_data or {}
     words = unicodedata.normalize("NFKC", context.event.text or "").strip()
     words = words.removesuffix("人").removesuffix("名").strip()
+    person.dialog_state = person.dialog_data = None  # one try: other words go their own way
     if not words.isdigit() or not 1 <= int(words) <= 999:
-        return _text(context, N_("人数を数字で送ってください（例：8）。"))
-    person.dialog_state = person.dialog_data = None
+        return _text(context, N_("人数が分かりませんでした。もう一度「参加」を押して、人数を選んでください。"))
     return _answer(context, int(data.get("event", 0)), YES, int(words),
                    int(data.get("for", person.id)))  # the islander, when a proxy
 

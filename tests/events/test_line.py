@@ -72,7 +72,8 @@ def test_with_guests_attending_asks_how_many_and_six_or_more_takes_full_width_di
     assert answers(db, event_id)[island.ids["taro"]].people == 3
     asked = taro.press(question, "6人以上")
     assert "数字" in texts(asked)
-    assert "数字" in texts(taro.say("たくさん"))
+    assert "もう一度「参加」を押して" in texts(taro.say("たくさん"))
+    assert "ヘルプ" not in texts(taro.press(question, "6人以上"))
     reply = taro.say("８")
     assert "参加（8人）" in texts(reply)
     assert answers(db, event_id)[island.ids["taro"]].people == 8
