@@ -1,8 +1,8 @@
 """Demo events for 南風島: an 敬老会 with a capacity and guests allowed, and a beach
 clean-up whose answer deadline is near; a resident without LINE; a few answers.
 
-Invited through the real service, then their outbox batches marked as accepted by LINE in
-the same transaction, so running the demo sends nothing. Idempotent: keyed by title.
+Invited through the real service, then their outbox batches marked as accepted by LINE and
+their reminder jobs cancelled in the same transaction, so running the demo sends nothing. Idempotent: keyed by title.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from islandos import scheduler
 from islandos.clock import TOKYO, now
 from islandos.models.events import Event
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import District, Person, Role
 from islandos.services.events.answering import answer_event
-from islandos.services.events.editing import EventInput, create_event
+from islandos.services.events.editing import REMIND_JOB, EventInput, create_event
 from islandos.services.people import add_resident_without_line
 
 DEMO_ACTOR = "demo"
@@ -65,6 +66,8 @@ def seed_events(session: Session) -> list[str]:
             .values(status=OutboxStatus.ACCEPTED, attempts=1, first_attempt_at=moment,
                     accepted_at=moment)
             .execution_options(synchronize_session=False))
+        # Running the demo sends nothing, later either: no reminder is left to go.
+        scheduler.cancel(session, f"{REMIND_JOB}:{event.id}")
         islanders = list(session.scalars(select(Person.id).where(
             Person.role == Role.ISLANDER, Person.line_user_id.is_not(None)).order_by(Person.id)
             .limit(6)))
