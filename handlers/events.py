@@ -31,6 +31,7 @@ from islandos.services.events.messages import (
 
 PEOPLE_STATE = "event.people"  # waiting for a number after 「6人以上」
 NOT_FOUND = N_("この行事は見つかりませんでした。")
+UNREADABLE_NUMBER = N_("人数が分かりませんでした。もう一度「参加」を押して、人数を選んでください。")
 PER_PAGE = 11  # bubbles, and a 12th: 「もっと見る」
 
 
@@ -132,7 +133,7 @@ def on_people_number(context: Context) -> Sequence[Message]:
     words = words.removesuffix("人").removesuffix("名").strip()
     person.dialog_state = person.dialog_data = None  # one try: other words go their own way
     if not words.isdigit() or not 1 <= int(words) <= 999:
-        return _text(context, N_("人数が分かりませんでした。もう一度「参加」を押して、人数を選んでください。"))
+        return _text(context, UNREADABLE_NUMBER)
     return _answer(context, int(data.get("event", 0)), YES, int(words),
                    int(data.get("for", person.id)))  # the islander, when a proxy
 

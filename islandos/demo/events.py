@@ -2,7 +2,8 @@
 clean-up whose answer deadline is near; a resident without LINE; a few answers.
 
 Invited through the real service, then their outbox batches marked as accepted by LINE and
-their reminder jobs cancelled in the same transaction, so running the demo sends nothing. Idempotent: keyed by title.
+their reminder jobs cancelled in the same transaction, so running the demo sends nothing.
+Idempotent: keyed by title.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, insert, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from islandos import scheduler
@@ -20,7 +20,7 @@ from islandos.models.asking import Answer, AnswerStatus, Ask, AskRecipient, Audi
 from islandos.models.events import Event, EventStatus
 from islandos.models.map import Spot
 from islandos.models.outbox import Priority
-from islandos.models.people import Person, Status
+from islandos.models.people import Person
 from islandos.services import audit
 from islandos.services.asking import audience as aud
 from islandos.services.asking import delivery
@@ -176,7 +176,7 @@ def create_event(session: Session, data: EventInput, actor: str) -> Event:
     audience = audience_of(event)
     sent = delivery.send(session, ask, lambda language: aud.recipients_query(
         audience, language, moment), dispatch_for(session, event), moment)
-    offline = add_residents_without_line(session, ask, audience, moment)
+    offline = delivery.add_residents_without_line(session, ask, audience, moment)
     event.recipient_count = sent + offline
     schedule_reminder(session, event)
     audit.record(session, actor, "event.created", f"event:{event.id}",
@@ -185,24 +185,6 @@ def create_event(session: Session, data: EventInput, actor: str) -> Event:
                         "invited": sent, "without_line": offline})
     session.flush()
     return event
-
-
-def add_residents_without_line(session: Session, ask: Ask, audience: aud.Audience,
-                               moment: datetime) -> int:
-    """Put the audience's residents without LINE (added by the office) into the ask's
-    snapshot, without a message: they count in the tally and the call list."""
-    rows = session.execute(
-        select(Person.id, Person.district_id).where(
-            Person.status == Status.ACTIVE, Person.line_user_id.is_(None),
-            aud.audience_condition(audience, moment),
-            Person.id.not_in(select(AskRecipient.person_id).where(
-                AskRecipient.ask_id == ask.id, AskRecipient.person_id.is_not(None))))).all()
-    if rows:
-        session.execute(insert(AskRecipient), [
-            {"ask_id": ask.id, "person_id": pid, "district_id": did, "language": "ja",
-             "is_family": False, "outbox_id": None, "answered": False, "created_at": moment}
-            for pid, did in rows])
-    return len(rows)
 
 
 # Who is told about a change -------------------------------------------------------------
