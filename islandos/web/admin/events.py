@@ -29,6 +29,7 @@ from islandos.services.events import answering, editing, reports
 from islandos.services.events.messages import ANSWER_LABELS, OPTIONS, YES
 from islandos.services.notices.reports import QuotaCheck, quota_check
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
+from islandos.web.admin.forms import optional_int, tokyo_datetime
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("events", __name__)
@@ -44,22 +45,6 @@ class CsrfForm(FlaskForm):
     """The event forms are read by hand (onto EventInput); this checks CSRF."""
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=TOKYO)
-    except ValueError:
-        return None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
@@ -68,22 +53,23 @@ def _read_form(form: Any) -> tuple[editing.EventInput, dict[str, str]]:
     """The posted fields, plus errors the service cannot see (unreadable numbers, dates)."""
     errors: dict[str, str] = {}
     for name in ("starts_at", "ends_at", "answer_deadline"):
-        if form.get(name) and _time(form.get(name)) is None:
+        if form.get(name) and tokyo_datetime(form.get(name)) is None:
             errors[name] = N_("日時を正しく入力してください。")
     for name in ("capacity", "max_guests", "remind_days_before"):
-        if form.get(name) and _int(form.get(name)) is None:
+        if form.get(name) and optional_int(form.get(name)) is None:
             errors[name] = N_("数字で入力してください。")
-    guests = _int(form.get("max_guests")) or 0
+    guests = optional_int(form.get("max_guests")) or 0
     data = editing.EventInput(
         title=form.get("title", ""), title_en=form.get("title_en"),
         description_ja=form.get("description_ja", ""), description_en=form.get("description_en"),
-        starts_at=_time(form.get("starts_at")), ends_at=_time(form.get("ends_at")),
-        answer_deadline=_time(form.get("answer_deadline")), place=form.get("place", ""),
-        spot_id=_int(form.get("spot_id")), capacity=_int(form.get("capacity")),
+        starts_at=tokyo_datetime(form.get("starts_at")),
+        ends_at=tokyo_datetime(form.get("ends_at")),
+        answer_deadline=tokyo_datetime(form.get("answer_deadline")), place=form.get("place", ""),
+        spot_id=optional_int(form.get("spot_id")), capacity=optional_int(form.get("capacity")),
         max_guests=guests if form.get("guests_allowed") else 0,
         audience_kind=form.get("audience_kind", ""),
-        district_ids=tuple(i for i in (_int(v) for v in form.getlist("district_ids")) if i),
-        remind_days_before=(_int(form.get("remind_days_before"))
+        district_ids=tuple(i for i in (optional_int(v) for v in form.getlist("district_ids")) if i),
+        remind_days_before=(optional_int(form.get("remind_days_before"))
                             if form.get("remind") else None),
         remind_time=form.get("remind_time", "18:00") or "18:00",
         remind_not_answered=bool(form.get("remind_not_answered")))
@@ -246,9 +232,9 @@ def _act(event_id: int, action: Callable[[Session], str]) -> ResponseReturnValue
 @role_required(EDITOR)
 def event_answer(event_id: int) -> ResponseReturnValue:
     """An answer taken by phone or in person, entered by staff (audited by the core)."""
-    person_id = _int(request.form.get("person_id"))
+    person_id = optional_int(request.form.get("person_id"))
     choice = request.form.get("choice", "")
-    people = _int(request.form.get("people")) or 1
+    people = optional_int(request.form.get("people")) or 1
 
     def enter(session: Session) -> str:
         if person_id is None or choice not in OPTIONS or people < 1:
@@ -278,8 +264,8 @@ def event_postpone(event_id: int) -> ResponseReturnValue:
 
     def postpone(session: Session) -> str:
         change = editing.postpone_event(
-            session, event_id, admin_actor(), _time(form.get("starts_at")),
-            _time(form.get("ends_at")), _time(form.get("answer_deadline")),
+            session, event_id, admin_actor(), tokyo_datetime(form.get("starts_at")),
+            tokyo_datetime(form.get("ends_at")), tokyo_datetime(form.get("answer_deadline")),
             keep_answers=form.get("answers") != "ask_again")
         return _("延期しました。お知らせした人：%(count)s人", count=change.told)
     return _act(event_id, postpone)
