@@ -219,3 +219,4 @@ def test_the_office_adds_a_resident_without_line_who_counts_in_invitations(
     assert kame_id not in answers(db, event_id)
     person_page = office.get(f"/admin/people/{kame_id}").get_data(as_text=True)
     assert "行事の出欠" in person_page and "未回答" in person_page
+    assert "LINEなし（職員が記録）" in person_page
