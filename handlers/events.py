@@ -163,10 +163,15 @@ def on_show(context: Context) -> Sequence[Message]:
 def _bubble(context: Context, listed: answering.Listed, subject: Person,
             proxy: int | None) -> dict[str, object]:
     current = listed.current
+    shown = answer_text(context.language, current.choice, current.people,
+                        current.waitlist_place)
+    if current.proxy:
+        shown = context._("%(answer)s（ご家族が回答）", answer=shown)
+    elif current.by_staff:
+        shown = context._("%(answer)s（役場で受付）", answer=shown)
     return event_bubble(
         listed.event, context.language,
-        current=answer_text(context.language, current.choice, current.people,
-                            current.waitlist_place),
+        current=shown,
         closed=listed.closed, for_name=(subject.full_name or "") if proxy else None,
         for_person=subject.id if proxy else None,
         spot_name=spot_name(context.session, listed.event, context.language))

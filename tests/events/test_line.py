@@ -3,8 +3,11 @@ upcoming events, the waitlist with promotion, proxies, and buttons that must cha
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from islandos.line.events import postback_data
 from islandos.models.asking import AnswerStatus
+from islandos.models.audit import AuditEntry
 from islandos.models.people import District
 from islandos.services.events.editing import cancel_event
 from tests.events.conftest import (
@@ -171,6 +174,12 @@ def test_a_family_member_answers_for_their_islander_shown_as_such(db, island, li
     stored = answers(db, event_id)[island.ids["taro"]]
     assert stored.choice == "yes" and stored.proxy_person_id == island.ids["family"]
     assert island.ids["family"] not in answers(db, event_id)
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "ask.answered")
+                                ).one()
+        assert entry.actor == f"person:{island.ids['family']}"
+    own_view = Chat(line, island.uid("taro")).say("イベント")
+    assert "いまの回答：参加（ご家族が回答）" in texts(own_view)
 
 
 def test_forged_old_or_malformed_postbacks_get_a_clear_reply_and_change_nothing(
