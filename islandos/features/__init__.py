@@ -13,6 +13,7 @@ from islandos.registry import Feature
 def default_features() -> list[Feature]:
     from islandos.features import (
         disaster,
+        events,
         fees,
         map,
         notices,
@@ -24,4 +25,4 @@ def default_features() -> list[Feature]:
 
     # polls before notices: its eraser must see a person's answers before the core unlinks them
     return [registration.FEATURE, polls.FEATURE, notices.FEATURE, map.FEATURE, fees.FEATURE,
-            office.FEATURE, privacy.FEATURE, disaster.FEATURE]
+            events.FEATURE, office.FEATURE, privacy.FEATURE, disaster.FEATURE]

@@ -58,6 +58,7 @@ FEATURE = Feature(
         "invite_codes.created": N_("招待コードを作成"),
         "invite_code.revoked": N_("招待コードを取り消し"),
         "family.name_chosen": N_("家族への表示名を選択"),
+        "person.added_without_line": N_("LINEを使わない住民を登録"),
         "family.linked": N_("家族を登録"),
         "family.unlinked": N_("家族の登録を解除"),
         "family.code_renewed": N_("家族コードを作り直し"),

@@ -80,13 +80,19 @@ LAYOUTS: tuple[Layout, ...] = (
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),
     )),
-    Layout(ISLANDER, 1, (
+    Layout(ISLANDER, 2, (
         Tile(N_("お知らせ"), N_("お知らせ"), "bell", "#C0392B"),
+        Tile(N_("行事"), N_("行事"), "calendar", "#1E7F4F"),
+        Tile(N_("マップ"), N_("マップ"), "map", "#1E6FA8"),
+        Tile(N_("家族コード"), N_("家族コード"), "family", "#1E7F74"),
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),
     )),
-    Layout(FAMILY, 1, (
+    Layout(FAMILY, 2, (
         Tile(N_("お知らせ"), N_("お知らせ"), "bell", "#C0392B"),
+        Tile(N_("行事"), N_("行事"), "calendar", "#1E7F4F"),
+        Tile(N_("マップ"), N_("マップ"), "map", "#1E6FA8"),
+        Tile(N_("家族とのつながり"), N_("家族とのつながり"), "family", "#1E7F74"),
         Tile(N_("設定"), N_("設定"), "gear", "#3B5998"),
         Tile(N_("ヘルプ"), N_("ヘルプ"), "help", "#5D6D7E"),
     )),

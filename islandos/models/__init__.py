@@ -4,6 +4,7 @@ from islandos.models.admin import AdminLineLinkCode, AdminSession, AdminUser
 from islandos.models.asking import AnonymousAnswer, Answer, Ask, AskRecipient
 from islandos.models.audit import AuditEntry
 from islandos.models.disaster import DisasterMode, SafetyEvent, SafetyLocation
+from islandos.models.events import Event
 from islandos.models.fees import (
     FeeCategory,
     FeeCheckIn,
@@ -45,6 +46,7 @@ __all__ = [
     "CodeAttempt",
     "DisasterMode",
     "District",
+    "Event",
     "FamilyCode",
     "FamilyLink",
     "FeeCategory",

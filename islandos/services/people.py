@@ -8,8 +8,10 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from islandos.clock import now
-from islandos.models.people import FamilyLink, Person, Role, Status
+from islandos.i18n import N_
+from islandos.models.people import District, FamilyLink, Person, Role, Status
 from islandos.models.registration import IslanderRequest
+from islandos.services import audit
 from islandos.services.paging import Page, page_of
 
 STATUSES = (Status.ACTIVE, Status.UNFOLLOWED, Status.DELETED)
@@ -88,3 +90,36 @@ def requests_of(session: Session, person_id: int) -> list[IslanderRequest]:
     """The person's requests to be an islander, newest first (decided ones too)."""
     return list(session.scalars(select(IslanderRequest).where(
         IslanderRequest.person_id == person_id).order_by(IslanderRequest.id.desc())))
+
+
+class ResidentInvalid(ValueError):
+    """Form errors by field; nothing was stored."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def add_resident_without_line(session: Session, full_name: str, district_id: int | None,
+                              phone: str, actor: str) -> Person:
+    """An islander the office keeps without a LINE account (name, district, phone): they are
+    in audiences' tallies and call lists, and staff record their answers (flushes,
+    audited). Raises ResidentInvalid."""
+    errors: dict[str, str] = {}
+    if not full_name.strip() or len(full_name) > 120:
+        errors["full_name"] = N_("名前を入力してください（120文字まで）。")
+    if len(phone) > 40:
+        errors["phone"] = N_("電話番号は40文字までです。")
+    if district_id is not None and session.get(District, district_id) is None:
+        errors["district_id"] = N_("集落を選んでください。")
+    if errors:
+        raise ResidentInvalid(errors)
+    moment = now()
+    person = Person(line_user_id=None, role=Role.ISLANDER, status=Status.ACTIVE,
+                    full_name=full_name.strip(), phone=phone.strip() or None,
+                    district_id=district_id, registered_at=moment, created_at=moment)
+    session.add(person)
+    session.flush()
+    audit.record(session, actor, "person.added_without_line", f"person:{person.id}",
+                 after={"district": district_id})
+    return person

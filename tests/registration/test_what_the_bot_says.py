@@ -78,7 +78,8 @@ def test_an_app_without_notices_never_promises_notices(make_line, db):
 
 
 def test_the_words_follow_the_features_an_app_has(make_line, db):
-    line = make_line([*default_features(), EVENTS])
+    without_events = [f for f in default_features() if f.name != "events"]
+    line = make_line([*without_events, EVENTS])
     chat = Chat(line, line_user_id(1))
     assert "このLINEで、お知らせ、観光マップ、入島協力金や行事をご利用いただけます。" \
         in texts(chat.follow())
@@ -93,12 +94,12 @@ def test_the_words_follow_the_features_an_app_has(make_line, db):
 
 def test_the_default_app_names_only_what_it_has_in_english_too(chat, db):
     done = texts(register_islander(chat, invite(db), "en"))
-    assert "You're registered! Open Notices from the menu below." in done
-    assert "event" not in done.lower()
+    assert "You're registered! Open Notices and Events from the menu below." in done
+    assert "map" not in done.lower() and "fee" not in done.lower()  # tourists' features
     asked = texts(chat.say("delete my data"))
     assert "What is deleted:\n・The name you gave\n・The record of notices you received and " \
         "confirmed\n" in asked
-    assert "event" not in asked.lower()
+    assert "your answers to events" in asked
 
 
 def test_the_approval_message_names_what_islanders_are_offered(chat, db, admin_client):
@@ -112,7 +113,7 @@ def test_the_approval_message_names_what_islanders_are_offered(chat, db, admin_c
     office.submit(f"/admin/requests/{request_id}/approve", page="/admin/requests")
     with db.transaction() as session:
         told = session.scalars(select(OutboxMessage)).all()[-1].messages[0]["text"]
-    assert told == "島民として登録されました。下のメニューから、お知らせを見られます。"
+    assert told == "島民として登録されました。下のメニューから、お知らせや行事を見られます。"
 
 
 def test_a_mistyped_phone_number_still_offers_to_go_on_without_one(chat, db):

@@ -169,7 +169,8 @@ def test_the_rich_menu_shown_is_the_linked_one_else_the_default(dev_app):
     Worker(state.db, state.transport, state.jobs, worker_id="sim").run_once()
     linked = menu()
     assert "/static/richmenus/islander-en.png" in linked["image"]
-    assert [a["action"]["text"] for a in linked["areas"]] == ["Notices", "Settings", "Help"]
+    assert [a["action"]["text"] for a in linked["areas"]] == [
+        "Notices", "Events", "Map", "Family code", "Settings", "Help"]
     assert all(item["via"] != "richmenu" for item in client.get(
         f"/dev/simulator/messages?user={USER}").get_json()["items"])
 

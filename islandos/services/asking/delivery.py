@@ -16,7 +16,7 @@ from islandos.line.messages import MAX_MULTICAST_RECIPIENTS, Message, check_mess
 from islandos.line.outbox import enqueue_multicast, enqueue_multicast_batch
 from islandos.models.asking import Ask, AskRecipient
 from islandos.models.outbox import OutboxMessage, OutboxStatus, Priority
-from islandos.models.people import Person
+from islandos.models.people import Person, Status
 from islandos.services.asking import audience as aud
 from islandos.services.family import family_of
 
@@ -181,3 +181,21 @@ def remindable(session: Session, ask: Ask, again: bool = True) -> tuple[int, dat
     last = session.scalar(select(func.max(AskRecipient.reminded_at))
                           .where(AskRecipient.ask_id == ask.id))
     return int(count), as_utc(last) if last is not None else None
+
+
+def add_residents_without_line(session: Session, ask: Ask, audience: aud.Audience,
+                               moment: datetime) -> int:
+    """Put the audience's residents without LINE (added by the office) into the ask's
+    snapshot, without a message: they count in the tally and the call list."""
+    rows = session.execute(
+        select(Person.id, Person.district_id).where(
+            Person.status == Status.ACTIVE, Person.line_user_id.is_(None),
+            aud.audience_condition(audience, moment),
+            Person.id.not_in(select(AskRecipient.person_id).where(
+                AskRecipient.ask_id == ask.id, AskRecipient.person_id.is_not(None))))).all()
+    if rows:
+        session.execute(insert(AskRecipient), [
+            {"ask_id": ask.id, "person_id": pid, "district_id": did, "language": "ja",
+             "is_family": False, "outbox_id": None, "answered": False, "created_at": moment}
+            for pid, did in rows])
+    return len(rows)

@@ -105,6 +105,11 @@ def send_notice(session: Session, notice_id: int, actor: str, base_url: str) -> 
     family = 0
     if reaches_family(notice.priority):
         family = delivery.send_family_copies(session, ask, dispatch, moment)
+    if notice.needs_confirmation and notice.correction_of_id is None:
+        # Residents without LINE: on the list of those to phone or visit (no message).
+        delivery.add_residents_without_line(session, ask, aud.Audience(
+            notice.audience_kind, tuple(notice.audience_district_ids or ()),
+            notice.tourist_days), moment)
     notice.recipient_count = direct + family
     if notice.needs_confirmation and notice.reminder_hours > 0:
         remind_at = moment + timedelta(hours=notice.reminder_hours)

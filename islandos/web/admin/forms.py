@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -18,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from islandos.clock import TOKYO
 from islandos.models.admin import AdminRole
 from islandos.web.locale import _
 
@@ -37,6 +39,24 @@ class lazy:
 
     def __mod__(self, values: Any) -> str:  # WTForms formats some messages with %(min)s
         return str(self) % values
+
+
+def tokyo_datetime(value: str | None) -> datetime | None:
+    """A datetime-local field's value, read as Japan time (None: empty or unreadable)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=TOKYO)
+    except ValueError:
+        return None
+
+
+def optional_int(value: str | None, default: int | None = None) -> int | None:
+    """A number field's value (`default`: empty or unreadable)."""
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
 
 
 REQUIRED = lazy("入力してください。")

@@ -38,6 +38,8 @@ from islandos.web.admin import (
     signed_in_admin,
 )
 from islandos.web.admin.forms import ButtonForm
+from islandos.web.admin.forms import optional_int as _int
+from islandos.web.admin.forms import tokyo_datetime as _time
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("notices", __name__)
@@ -76,28 +78,11 @@ class CsrfForm(FlaskForm):
     """The compose form is read by hand (its fields map onto NoticeInput); this checks CSRF."""
 
 
-def _time(value: str | None) -> datetime | None:
-    """A datetime-local value, in Japan time."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=TOKYO)
-    except ValueError:
-        return None
-
-
 def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
 
 
 def _read_form(form: Any) -> tuple[drafts.NoticeInput, dict[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
@@ -20,7 +20,14 @@ from islandos.models.admin import AdminRole
 from islandos.models.people import Person, Role, Status
 from islandos.services import audit, registration
 from islandos.services import invite_codes as codes
-from islandos.services.people import PeopleSearch, family_links_of, requests_of, search_people
+from islandos.services.people import (
+    PeopleSearch,
+    ResidentInvalid,
+    add_resident_without_line,
+    family_links_of,
+    requests_of,
+    search_people,
+)
 from islandos.services.registration_codes import (
     CodeNotRevocable,
     InviteCodeNotFound,
@@ -74,6 +81,35 @@ def people() -> ResponseReturnValue:
     return render_template("admin/people/list.html", people=rows, page=page,
                            districts=districts, role_labels=ROLE_LABELS,
                            status_labels=STATUS_LABELS, args=request.args)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@role_required(PEOPLE_EDITOR)
+def person_new() -> ResponseReturnValue:
+    """A resident without LINE: name, district, phone (counted in audiences and call lists;
+    staff record their answers)."""
+    state = islandos_state(current_app)
+    errors: dict[str, str] = {}
+    values = request.form.to_dict() if request.method == "POST" else {}
+    if request.method == "POST":
+        if not ButtonForm().validate_on_submit():
+            abort(400)
+        try:
+            with state.db.transaction() as session:
+                made = add_resident_without_line(
+                    session, values.get("full_name", ""),
+                    request.form.get("district_id", type=int) or None,
+                    values.get("phone", ""), admin_actor())
+                made_id = made.id
+        except ResidentInvalid as exc:
+            errors = exc.errors
+        else:
+            flash(_("LINEを使わない島民として登録しました。"), "success")
+            return redirect(url_for("people.person", person_id=made_id))
+    with state.db.transaction() as session:
+        districts = registration.districts(session)
+    return render_template("admin/people/new.html", districts=districts, values=values,
+                           errors=errors, form=ButtonForm()), 400 if errors else 200
 
 
 def _person_or_404(session: Session, person_id: int) -> Person:

@@ -1,0 +1,1 @@
+"""Events (行事): invitations, answers with a head-count and a waitlist, reminders, tallies."""
