@@ -65,7 +65,7 @@ def _record_and_find_sender() -> Select[Any]:
 
     WITH new AS (INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id)
     SELECT new.id, people.id, people.role, people.language, people.dialog_state
-    FROM new LEFT OUTER JOIN people ON people.line_user_id = :line_user_id
+    FROM new LEFT OUTER JOIN people ON people.line_user_id = :sender
 
     No row: a duplicate. A row with no person: a first contact (created afterwards).
     """
