@@ -10,7 +10,7 @@ process, and counts for the timed events:
   connection, counting the messages that make the server answer (Sync, simple Query) —
   BEGIN and COMMIT included, which no statement listener sees;
 - with --profile, cProfile of the timed loop, own time summed by package (psycopg,
-  sqlalchemy, flask/werkzeug, islandos, ...) and the time waiting for the server.
+  sqlalchemy, flask/werkzeug, islandos, ...); the wait for the server is in psycopg's `wait`.
 
     python benchmarks/webhook_profile.py [--database postgresql] [--events 1000] [--profile]
 """
@@ -227,12 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     if profiler:
         stats = pstats.Stats(profiler)
         own: defaultdict[str, float] = defaultdict(float)
-        waits = 0.0
-        for (filename, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        for (filename, _line, _name), row in stats.stats.items():  # type: ignore[attr-defined]
             own[_package(filename)] += row[2]
-            if "wait" in name and ("psycopg" in filename or filename == "~"
-                                   and "psycopg" in name):
-                waits += row[2]
         total = sum(own.values())
         print(f"profile (own time, {total / n * 1000:.2f} ms per event under cProfile):")
         for name, seconds in sorted(own.items(), key=lambda kv: -kv[1]):
