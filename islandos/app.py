@@ -69,7 +69,8 @@ def create_app(overrides: Mapping[str, Any] | None = None,
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url,
+                  prepare_threshold=settings.database_prepare_threshold)
     transport = make_transport(settings, db)
     registry = Registry.build(features)
     app.extensions[KEY] = IslandState(

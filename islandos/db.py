@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import psycopg
 from sqlalchemy import DateTime, Engine, Enum, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -134,7 +135,12 @@ def _member(values: Callable[[Any], Any], _target: Any, value: Any, *_: Any) -> 
     return None if value is None else values(value)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# psycopg's own default: a statement run this often on a connection is prepared there.
+DEFAULT_PREPARE_THRESHOLD = 5
+
+
+def make_engine(url: str, prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD,
+                **kwargs: Any) -> Engine:
     """An engine with SQLite tuned for several processes (WAL, foreign keys, busy timeout).
 
     A connection broken by a fault (PostgreSQL restarted, a SQLite file that was read-only)
@@ -178,10 +184,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         event.listen(engine, "handle_error", _reopen_after)
         return engine
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     if "poolclass" not in kwargs:
         options.update(pool_size=5, max_overflow=10)
-    return create_engine(url, **options, **kwargs)
+    if make_url(url).get_driver_name() == "psycopg":
+        # Prepared statements (None: never) are per connection: behind PgBouncer in
+        # transaction mode they break unless PgBouncer tracks them (max_prepared_statements).
+        options["connect_args"] = {**kwargs.pop("connect_args", {}),
+                                   "prepare_threshold": prepare_threshold}
+    engine = create_engine(url, **options, **kwargs)
+    # No pool_pre_ping (a round trip to the server before every transaction): a connection
+    # the server has closed is noticed on checkout from its socket alone (below), and one
+    # lost mid-request is a disconnect to SQLAlchemy, which then replaces the whole pool.
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection the server has closed, without a round trip.
+
+    Between transactions the server has nothing to say to a connection unless it is going
+    away: when PostgreSQL stops or restarts, or the backend is terminated, it sends a FATAL
+    error and closes the socket. So a socket with something to read (one `poll`, no round
+    trip) is given up; SQLAlchemy opens a new connection in its place and goes on. (The rare
+    harmless message, a setting reported after a configuration reload, costs a reconnect.)
+    A server that vanished without a word (a network partition) is not seen here: the
+    statement fails, and SQLAlchemy, seeing a disconnect, replaces the whole pool.
+    """
+    try:
+        closed = dbapi_connection.closed or _readable(dbapi_connection.pgconn.socket)
+    except psycopg.OperationalError:  # libpq already knows the connection is lost
+        closed = True
+    if closed:
+        raise DisconnectionError("the server closed the connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 # SQLite file databases: passive checkpoint after this many write transactions of a process;

@@ -3,8 +3,9 @@ created on first contact. Below both the LINE side and the services, which both 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -28,14 +29,21 @@ class Sender:
         return cls(person.id, person.role, person.language, person.dialog_state)
 
 
-_PEOPLE = cast(Table, Person.__table__)
+PEOPLE = cast(Table, Person.__table__)
+# What routing reads of the sender (on PostgreSQL together with storing the event).
+SENDER_COLUMNS = (PEOPLE.c.id, PEOPLE.c.role, PEOPLE.c.language, PEOPLE.c.dialog_state)
 # Run on every webhook event: four columns by the indexed LINE user id, no ORM identity work.
-_SENDER = (select(_PEOPLE.c.id, _PEOPLE.c.role, _PEOPLE.c.language, _PEOPLE.c.dialog_state)
-           .where(_PEOPLE.c.line_user_id == bindparam("line_user_id")))
+_SENDER = select(*SENDER_COLUMNS).where(PEOPLE.c.line_user_id == bindparam("line_user_id"))
 
 # Run on every webhook event: built once; the district loads only if a handler needs it.
 _BY_LINE_USER = (select(Person).options(lazyload(Person.district))
                  .where(Person.line_user_id == bindparam("line_user_id")))
+
+
+def sender_of_row(row: Sequence[Any]) -> Sender | None:
+    """The sender from a row of SENDER_COLUMNS (None when the person's columns are empty)."""
+    person_id, role, language, dialog_state = row
+    return None if person_id is None else Sender(person_id, role, language, dialog_state)
 
 
 def sender_for_line_user(session: Session, line_user_id: str) -> tuple[Sender, Person | None]:
@@ -44,8 +52,9 @@ def sender_for_line_user(session: Session, line_user_id: str) -> tuple[Sender, P
     Returns the sender and, when it had to be created just now, the person itself.
     """
     row = session.connection().execute(_SENDER, {"line_user_id": line_user_id}).first()
-    if row is not None:
-        return Sender(row.id, row.role, row.language, row.dialog_state), None
+    sender = None if row is None else sender_of_row(row)
+    if sender is not None:
+        return sender, None
     person = person_for_line_user(session, line_user_id)
     return Sender.of(person), person
 

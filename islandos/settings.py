@@ -41,6 +41,9 @@ class SettingsError(RuntimeError):
 class Settings:
     env: str = "production"
     database_url: str = ""
+    # PostgreSQL: a statement run this often on a connection is prepared there (None: never,
+    # as behind PgBouncer in transaction mode without max_prepared_statements).
+    database_prepare_threshold: int | None = 5
     secret_key: str = ""
     line_channel_secret: str = ""
     line_channel_access_token: str = ""
@@ -111,6 +114,7 @@ class Settings:
         values: dict[str, Any] = {
             "env": env.get("ISLANDOS_ENV", "production").strip().lower(),
             "database_url": env.get("DATABASE_URL", ""),
+            "database_prepare_threshold": _threshold(env, "DATABASE_PREPARE_THRESHOLD", 5),
             "secret_key": env.get("SECRET_KEY", ""),
             "line_channel_secret": env.get("LINE_CHANNEL_SECRET", ""),
             "line_channel_access_token": env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
@@ -223,6 +227,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _threshold(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """A whole number of 0 or more, or `off` for never."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("off", "none", "never"):
+        return None
+    value = _int(env, name, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, or off, not {raw!r}")
+    return value
 
 
 def _with_hint(name: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ from islandos.line.router import Context
 from islandos.models.outbox import Priority
 from islandos.models.webhook_events import ReplyState, WebhookEvent
 from islandos.registry import Registry
-from islandos.senders import sender_for_line_user
+from islandos.senders import PEOPLE, SENDER_COLUMNS, Sender, sender_for_line_user, sender_of_row
 from islandos.settings import Settings
 
 log = logging.getLogger("islandos.webhook")
@@ -59,6 +59,28 @@ _RECORD_ONCE = {
 }
 _SET_REPLY_STATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
 
+
+def _record_and_find_sender() -> Select[Any]:
+    """PostgreSQL, one round trip: store the event once and read its sender's routing row.
+
+    WITH new AS (INSERT … ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id)
+    SELECT new.id, people.id, people.role, people.language, people.dialog_state
+    FROM new LEFT OUTER JOIN people ON people.line_user_id = :sender
+
+    No row: a duplicate. A row with no person: a first contact (created afterwards).
+    """
+    new = (postgresql.insert(_EVENTS)
+           .values({column: bindparam(column) for column in _RECORDED})
+           .on_conflict_do_nothing(index_elements=[_EVENTS.c.webhook_event_id])
+           .returning(_EVENTS.c.id).cte("new"))
+    return (select(new.c.id, *SENDER_COLUMNS)
+            .select_from(new.outerjoin(PEOPLE, PEOPLE.c.line_user_id == bindparam("sender"))))
+
+
+_RECORDED = ("webhook_event_id", "event_type", "line_user_id", "mode", "is_redelivery",
+             "occurred_at", "received_at", "reply_state")
+_RECORD_AND_FIND_SENDER = _record_and_find_sender()
+
 # LINE takes a reply token once, within about a minute of the event: a reply that timed out
 # is tried once more with the same token while it is surely still valid.
 REPLY_RETRY_WITHIN = timedelta(seconds=45)
@@ -81,6 +103,14 @@ class HandlerFailed(Exception):
         super().__init__(language)
         self.language = language
         self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """A newly stored event's row, and its sender if that was read with the insert."""
+
+    row_id: int
+    sender: Sender | None = None
 
 
 @dataclass(frozen=True)
@@ -159,15 +189,15 @@ class Inbox:
             try:
                 for raw in samples:
                     event = LineEvent.from_json(raw)
-                    row_id = self._record_once(session, event)
-                    if row_id is None:
+                    recorded = self._record_once(session, event)
+                    if recorded is None:
                         continue
                     try:
-                        built += len(self._dispatch(session, event)[0])
+                        built += len(self._dispatch(session, event, recorded.sender)[0])
                     except HandlerFailed:
                         continue
-                    mark_sent(session, [row_id])
-                    _set_reply_state(session, row_id, ReplyState.NONE)
+                    mark_sent(session, [recorded.row_id])
+                    _set_reply_state(session, recorded.row_id, ReplyState.NONE)
             finally:
                 transaction.rollback()
         return built
@@ -183,8 +213,8 @@ class Inbox:
                 return self._record_apology(session, event, failure)
 
     def _record_and_answer(self, session: Session, event: LineEvent) -> PendingReply | None:
-        row_id = self._record_once(session, event)
-        if row_id is None:
+        recorded = self._record_once(session, event)
+        if recorded is None:
             log.info("duplicate event skipped event=%s user=%s redelivery=%s",
                      event.webhook_event_id, event.user_id, event.is_redelivery)
             return None
@@ -192,44 +222,57 @@ class Inbox:
             log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
                      event.user_id)
             return None
-        messages, reply_only = self._dispatch(session, event)
+        messages, reply_only = self._dispatch(session, event, recorded.sender)
         if not messages or not event.reply_token:
             if event.can_reply:  # stored as pending; nothing to send after all
-                _set_reply_state(session, row_id, ReplyState.NONE)
+                _set_reply_state(session, recorded.row_id, ReplyState.NONE)
             return None
-        return PendingReply(row_id, event.webhook_event_id, event.user_id,
+        return PendingReply(recorded.row_id, event.webhook_event_id, event.user_id,
                             event.reply_token, messages, push_if_refused=not reply_only)
 
     def _record_apology(self, session: Session, event: LineEvent,
                         failure: HandlerFailed) -> PendingReply | None:
-        row_id = self._record_once(session, event)
-        if row_id is None:  # a redelivery got here first
+        recorded = self._record_once(session, event)
+        if recorded is None:  # a redelivery got here first
             return None
         if not (event.is_one_to_one and event.reply_token):
             if event.can_reply:
-                _set_reply_state(session, row_id, ReplyState.NONE)
+                _set_reply_state(session, recorded.row_id, ReplyState.NONE)
             return None
-        return PendingReply(row_id, event.webhook_event_id, event.user_id, event.reply_token,
-                            [text(gettext(failure.language, failure.message))])
+        return PendingReply(recorded.row_id, event.webhook_event_id, event.user_id,
+                            event.reply_token, [text(gettext(failure.language, failure.message))])
 
     @staticmethod
-    def _record_once(session: Session, event: LineEvent) -> int | None:
-        """Store the event (reply pending if it can be answered) and return its row id;
-        None if its webhookEventId was already processed. One INSERT … ON CONFLICT DO NOTHING:
-        no savepoint, and on PostgreSQL a concurrent twin waits and then finds the row."""
+    def _record_once(session: Session, event: LineEvent) -> _Recorded | None:
+        """Store the event (reply pending if it can be answered); None if its webhookEventId
+        was already processed. One INSERT … ON CONFLICT DO NOTHING: no savepoint, and on
+        PostgreSQL a concurrent twin waits and then finds the row. On PostgreSQL the same
+        statement reads the sender's routing row (one round trip instead of two); on SQLite,
+        in-process, the sender is read by a statement of its own in _dispatch."""
         connection = session.connection()
-        statement = _RECORD_ONCE[connection.dialect.name]
-        return connection.execute(statement, {
+        values = {
             "webhook_event_id": event.webhook_event_id, "event_type": event.type,
             "line_user_id": event.user_id, "mode": event.mode,
             "is_redelivery": event.is_redelivery, "occurred_at": event.timestamp,
             "received_at": now(),
             "reply_state": ReplyState.PENDING if event.can_reply else ReplyState.NONE,
-        }).scalar()
+        }
+        if connection.dialect.name == "postgresql" and event.is_one_to_one and event.user_id \
+                and event.mode == "active":
+            row = connection.execute(_RECORD_AND_FIND_SENDER,
+                                     {**values, "sender": event.user_id}).first()
+            if row is None:
+                return None
+            return _Recorded(row[0], sender_of_row(row[1:]))
+        row_id = connection.execute(_RECORD_ONCE[connection.dialect.name], values).scalar()
+        return None if row_id is None else _Recorded(row_id)
 
-    def _dispatch(self, session: Session, event: LineEvent) -> tuple[list[Message], bool]:
-        """The reply's messages, and whether they must never become a push."""
-        sender, person = sender_for_line_user(session, event.user_id) \
+    def _dispatch(self, session: Session, event: LineEvent,
+                  known: Sender | None = None) -> tuple[list[Message], bool]:
+        """Route the event (`known`: its sender when already read with the insert); the
+        reply's messages, and whether they must never become a push."""
+        sender, person = (known, None) if known is not None else \
+            sender_for_line_user(session, event.user_id) \
             if event.is_one_to_one and event.user_id else (None, None)
         context = Context(session=session, event=event, sender=sender, person=person,
                           settings=self.settings, now=now(), registry=self.registry)

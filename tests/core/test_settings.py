@@ -81,3 +81,27 @@ def test_the_admin_session_timeouts_come_from_the_environment():
     for bad in ("0", "-5", "half an hour", "inf", "nan"):
         with pytest.raises(SettingsError, match="ADMIN_IDLE_MINUTES must be a number"):
             Settings.from_env({"ISLANDOS_ENV": "development", "ADMIN_IDLE_MINUTES": bad})
+
+
+def test_prepared_statements_follow_database_prepare_threshold(database_url):
+    """psycopg prepares a statement run this often on a connection; `off` never does (for
+    PgBouncer in transaction mode). Anything else is refused by name."""
+    from islandos.db import Database
+
+    def threshold(value: str) -> int | None:
+        return Settings.from_env({"ISLANDOS_ENV": "development",
+                                  "DATABASE_PREPARE_THRESHOLD": value}).database_prepare_threshold
+
+    assert threshold("") == 5 and threshold("0") == 0 and threshold("off") is None
+    for wrong in ("-1", "sometimes"):
+        with pytest.raises(SettingsError, match="DATABASE_PREPARE_THRESHOLD"):
+            threshold(wrong)
+    if not database_url.startswith("postgresql"):
+        return
+    for wanted in (None, 0):
+        db = Database(database_url, prepare_threshold=wanted)
+        try:
+            with db.engine.connect() as connection:
+                assert connection.connection.driver_connection.prepare_threshold == wanted
+        finally:
+            db.dispose()

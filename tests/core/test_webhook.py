@@ -205,3 +205,38 @@ def test_confirmed_replies_are_marked_sent_in_batches(app, line, db):
     with db.transaction() as session:
         states = session.scalars(select(WebhookEvent.reply_state)).all()
     assert states == [ReplyState.SENT] * 3
+
+
+def test_an_event_from_someone_known_reads_and_writes_in_one_statement_on_postgresql(
+        app, line, db, fake_line):
+    """Storing the event and reading its sender: one statement (one round trip) on
+    PostgreSQL; two in-process statements on SQLite. Redeliveries and first contacts still
+    behave as before."""
+    from sqlalchemy import event
+
+    from islandos.extensions import islandos_state
+    from islandos.line.reply_log import SentReplies
+    islandos_state(app).inbox.sent_replies = SentReplies(db, delay=60)  # marks: not now
+    assert line.post(text_event(USER, "こんにちは", line.reply_token())).status_code == 200
+    assert count(db, Person) == 1  # first contact: created
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        known = text_event(USER, "ヘルプ", line.reply_token())
+        assert line.post(known).status_code == 200
+        during_event = list(statements)
+        assert line.post({**known, "deliveryContext": {"isRedelivery": True}}).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    if db.is_postgres:
+        assert len(during_event) == 1
+        assert during_event[0].startswith('WITH "new" AS (INSERT INTO webhook_events')
+    else:
+        assert [s.split()[0] for s in during_event] == ["INSERT", "SELECT"]
+    assert count(db, Person) == 1 and count(db, WebhookEvent) == 2
+    assert len(fake_line.calls("/v2/bot/message/reply")) == 2  # the redelivery: no reply

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -149,6 +149,7 @@ class FakeLineApi:
         self.delay_seconds: float = 0.0
         self.record_requests = True  # off for long benchmark runs
         self.reply_token_endpoint = False  # benchmarks: POST /__fake/reply-tokens issues tokens
+        self.recipient_counts: Counter[str] | None = None  # benchmarks: accepted per user id
         self.quota_limit: int | None = DEFAULT_QUOTA_LIMIT  # None: no monthly limit
         self.total_usage = 0  # messages x recipients accepted by push / multicast / broadcast
         self.broadcast_audience = 0  # recipients a broadcast counts as
@@ -386,7 +387,22 @@ class FakeLineApi:
         check_multicast_targets(call.json_body().get("to"))
         data = self._message_request(call, MulticastRequest)
         count, recipients = len(data["messages"]), len(data["to"])
-        return _Answer(200, self._deliver(call, retry_key, count, recipients, ids=False))
+        answer = _Answer(200, self._deliver(call, retry_key, count, recipients, ids=False))
+        if self.recipient_counts is not None:
+            with self._lock:
+                self.recipient_counts.update(data["to"])
+        return answer
+
+    @_route("GET", "/__fake/recipients")
+    def _recipients(self, call: _Call) -> _Answer:
+        """Not LINE's: how many users multicasts reached, and how many of them more than once
+        (served with --count-recipients, for benchmarks in another process)."""
+        if self.recipient_counts is None:
+            raise LineError(404, NOT_FOUND_BODY)
+        with self._lock:
+            counts = self.recipient_counts
+            return _Answer(200, {"users": len(counts), "deliveries": sum(counts.values()),
+                                 "more_than_once": sum(1 for n in counts.values() if n > 1)})
 
     @_route("POST", "/v2/bot/message/broadcast")
     def _broadcast(self, call: _Call) -> _Answer:
@@ -643,8 +659,15 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="serve POST /__fake/reply-tokens {count} -> {replyTokens} (for benchmarks)",
     )
+    parser.add_argument(
+        "--count-recipients",
+        action="store_true",
+        help="count multicast recipients; GET /__fake/recipients (for benchmarks)",
+    )
     args = parser.parse_args(argv)
     fake = FakeLineApi(args.token, port=args.port)
+    if args.count_recipients:
+        fake.recipient_counts = Counter()
     fake.quota_limit = args.quota
     fake.reply_token_endpoint = args.reply_token_endpoint
     fake.delay_seconds = args.delay_ms / 1000

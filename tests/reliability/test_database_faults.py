@@ -4,6 +4,7 @@ cut; /healthz tells whether this process can write, /healthz/worker whether the 
 
 from __future__ import annotations
 
+import select
 import shutil
 import tempfile
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from islandos import create_app
@@ -128,6 +130,44 @@ def test_postgresql_connections_cut_between_two_requests(own_postgres, fake_line
     assert line.post(b).status_code == 200
     assert client.get("/healthz").status_code == 200
     assert replies_per_token(fake_line) == {a["replyToken"]: 1, b["replyToken"]: 1}
+
+
+def test_postgresql_connection_lost_mid_request_is_replaced_for_the_next(
+        own_postgres, fake_line, db):
+    """No pre-ping: a connection that dies after it was checked out fails its request (LINE
+    gets 500 and redelivers); the pool is then replaced, so the next request succeeds."""
+    app, url = own_postgres
+    client = app.test_client()
+    line = WebhookPoster(client, fake_line)
+    a, b = text_event(A, "ヘルプ", line.reply_token()), text_event(B, "ヘルプ", line.reply_token())
+    assert line.post(a).status_code == 200
+    engine = islandos_state(app).db.engine
+    cut = []
+
+    def cut_before_the_first_statement(conn: Any, *_: Any) -> None:
+        if not cut:  # the server goes away between the checkout and the first statement
+            cut.append(terminate_connections(url))
+            _wait_until_closed(conn.connection.driver_connection)
+
+    event.listen(engine, "before_cursor_execute", cut_before_the_first_statement)
+    try:
+        assert line.post(b).status_code == 500
+    finally:
+        event.remove(engine, "before_cursor_execute", cut_before_the_first_statement)
+    assert cut and cut[0] >= 1
+
+    assert line.post(*redelivered(b)).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert replies_per_token(fake_line) == {a["replyToken"]: 1, b["replyToken"]: 1}
+
+
+def _wait_until_closed(connection: Any) -> None:
+    """Until the server's goodbye has reached the socket (the terminate is asynchronous)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if select.select([connection.pgconn.socket], [], [], 0.05)[0]:
+            return
+    raise AssertionError("the server did not close the connection")
 
 
 def test_a_stale_worker_is_reported_at_its_own_address_and_keeps_healthz_up(
