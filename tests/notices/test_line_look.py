@@ -128,7 +128,7 @@ def test_someone_waiting_for_approval_is_told_what_comes_after_it(db, island, li
     line.post(text_event(NEWCOMER, "お知らせ", line.reply_token()))
     said = texts(line.last_reply())
     assert "島民登録の申請は、いま役場で確認中です。" in said
-    assert "承認されると、島民向けのお知らせがこのトークに届きます。" in said
+    assert "承認されると、島民向けのお知らせや行事がこのトークに届きます。" in said
     assert "お知らせはまだありません" not in said
     # Notices to everyone are there to read meanwhile, after the same words.
     send(db, audience_kind="everyone", title="港の工事")
