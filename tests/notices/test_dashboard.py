@@ -68,6 +68,12 @@ def test_the_call_list_is_by_district_with_phones_and_every_list_made_is_audited
             AuditEntry.action == "notice.call_list_printed")).one()
         assert (entry.actor, entry.target, entry.after) == (
             viewer.actor, f"notice:{notice_id}", {"people": 4})
+        # Opening the notice showed the names of those not confirmed: a read, audited too.
+        reads = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "personal_data.read")).all()
+        assert [(read.actor, read.target, read.after) for read in reads] == [
+            (viewer.actor, f"notice:{notice_id}", {"what": "notice.not_confirmed", "people": 4})
+        ] * len(reads) and len(reads) >= 1
 
 
 def test_the_live_preview_draws_what_is_written_so_far_for_editors_only(

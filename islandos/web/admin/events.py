@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from islandos.clock import TOKYO, now
@@ -23,6 +23,7 @@ from islandos.models.events import Event, EventStatus
 from islandos.models.map import Spot
 from islandos.models.people import District, Person, Role, Status
 from islandos.registry import PersonPanel
+from islandos.services import audit
 from islandos.services.asking import tally as core_tally
 from islandos.services.asking.asks import AskError
 from islandos.services.events import answering, editing, reports
@@ -189,6 +190,8 @@ def event(event_id: int) -> ResponseReturnValue:
                     for p in _answerable(session, found)]
         districts = {d.id: d.name(language) for d in session.scalars(select(District))}
         place = editing.spot_name(session, found, language) or found.place
+        audit.record_read(session, admin_actor(), "event.page", len(audience),
+                          subject=f"event:{event_id}")
     quota = _quota(concerned)
     return render_template(
         "admin/events/show.html", event=found, ask=ask, tally=tally, answered=answered,
@@ -281,7 +284,10 @@ def event_csv(event_id: int) -> ResponseReturnValue:
     """UTF-8 with a BOM, so Excel opens the Japanese correctly."""
     state = islandos_state(current_app)
     with state.db.transaction() as session:
-        _event_or_404(session, event_id)
+        _found, ask = _event_or_404(session, event_id)
+        audit.record_read(session, admin_actor(), "event.csv",
+                          session.scalar(select(func.count()).select_from(AskRecipient).where(
+                              AskRecipient.ask_id == ask.id)) or 0, subject=f"event:{event_id}")
     labels = _labels()
 
     def generate() -> Any:
@@ -301,6 +307,9 @@ def event_sheet(event_id: int) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         found, ask = _event_or_404(session, event_id)
         sheet = reports.sign_in_sheet(session, ask, language)
+        audit.record_read(session, admin_actor(), "event.sign_in_sheet",
+                          sum(len(people) for _district, people in sheet),
+                          subject=f"event:{event_id}")
         place = editing.spot_name(session, found, language) or found.place
     return render_template("admin/events/sheet.html", event=found, sheet=sheet, place=place)
 

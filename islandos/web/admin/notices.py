@@ -21,6 +21,7 @@ from islandos.models.admin import AdminRole
 from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticeStatus
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
+from islandos.services import audit
 from islandos.services.asking.audience import DEFAULT_TOURIST_DAYS
 from islandos.services.family_reach import family_reach
 from islandos.services.notices import changes as changes
@@ -355,6 +356,9 @@ def notice(notice_id: int) -> ResponseReturnValue:
         series = notice_reports.series_figures(session, [found]).get(found.id)
         remindable, last_reminded = (sending.remindable(session, found.id)
                                      if found.needs_confirmation else (0, None))
+        if report.not_yet_people:
+            audit.record_read(session, admin_actor(), "notice.not_confirmed",
+                              len(report.not_yet_people), subject=f"notice:{notice_id}")
     return render_template(
         "admin/notices/show.html", notice=found, report=report, series=series,
         audience=audience_words(found.audience_kind, found.audience_district_ids,

@@ -21,6 +21,7 @@ from islandos.models.admin import AdminRole
 from islandos.models.asking import AskMode, AudienceKind
 from islandos.models.people import District
 from islandos.models.polls import Poll
+from islandos.services import audit
 from islandos.services.asking.tally import answered_counts
 from islandos.services.polls import creating, results
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
@@ -139,6 +140,9 @@ def poll(poll_id: int) -> ResponseReturnValue:
         outcome = results.results(session, found, language)
         named = list(results.named_answers(session, found, language))
         districts = {d.id: d.name(language) for d in _districts(session)}
+        if named:
+            audit.record_read(session, admin_actor(), "poll.page", len(named),
+                              subject=f"poll:{poll_id}")
     return render_template(
         "admin/polls/show.html", poll=found, results=outcome, named=named,
         districts=districts, form=CsrfForm(), is_open=found.is_open(now()),
@@ -151,7 +155,12 @@ def poll(poll_id: int) -> ResponseReturnValue:
 @login_required
 def poll_csv(poll_id: int) -> Response:
     with islandos_state(current_app).db.transaction() as session:
-        text = results.csv_text(session, _poll_or_404(session, poll_id), current_language())
+        found = _poll_or_404(session, poll_id)
+        text = results.csv_text(session, found, current_language())
+        if not found.anonymous:
+            audit.record_read(session, admin_actor(), "poll.csv",
+                              len(list(results.named_answers(session, found, "ja"))),
+                              subject=f"poll:{poll_id}")
     response = Response(text, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f"attachment; filename=poll-{poll_id}.csv"
     return response
