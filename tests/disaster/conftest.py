@@ -47,11 +47,7 @@ def island(db) -> Island:
             FamilyLink(family_person_id=made["family"].id, islander_person_id=made["taro"].id),
             FamilyLink(family_person_id=made["family"].id, islander_person_id=made["jiro"].id),
         ])
-        island = Island(north.id, south.id)
-        for name, person in made.items():
-            island.ids[name] = person.id
-            island.line_ids[name] = person.line_user_id or ""
-        return island
+        return Island.of(north, south, made)
 
 
 @pytest.fixture

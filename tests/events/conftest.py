@@ -3,7 +3,7 @@ resident without LINE; an event made like the office makes it; a Chat per person
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,20 +16,10 @@ from islandos.models.people import FamilyLink, Role
 from islandos.services.asking.asks import options_in
 from islandos.services.events.editing import EventInput, create_event, event_ask
 from islandos.services.people import add_resident_without_line
+from tests.notices.conftest import Island
 from tests.registration.conftest import Chat, actions, texts  # noqa: F401
 from tests.support.admin import admin_client  # noqa: F401  (a fixture for the dashboard tests)
 from tests.support.factories import make_district, make_person
-
-
-@dataclass
-class Island:
-    north: int
-    south: int
-    ids: dict[str, int] = field(default_factory=dict)
-    line_ids: dict[str, str] = field(default_factory=dict)
-
-    def uid(self, name: str) -> str:
-        return self.line_ids[name]
 
 
 @pytest.fixture
@@ -51,11 +41,7 @@ def island(db) -> Island:
                                                 "admin:1")
         session.add(FamilyLink(family_person_id=made["family"].id,
                                islander_person_id=made["taro"].id))
-        island = Island(north.id, south.id)
-        for name, person in made.items():
-            island.ids[name] = person.id
-            island.line_ids[name] = person.line_user_id or ""
-        return island
+        return Island.of(north, south, made)
 
 
 def event_input(**fields: Any) -> EventInput:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from islandos.models.asking import Answer, Ask, AskRecipient
 from islandos.models.notices import Notice
 from islandos.models.outbox import OutboxMessage
-from islandos.models.people import FamilyLink, Person, Role
+from islandos.models.people import District, FamilyLink, Person, Role
 from islandos.services.notices.drafts import NoticeInput
 from islandos.services.notices.sending import create_and_submit
 from tests.support.admin import (
@@ -33,6 +33,12 @@ class Island:
 
     def uid(self, name: str) -> str:
         return self.line_ids[name]
+
+    @classmethod
+    def of(cls, north: District, south: District, made: dict[str, Person]) -> Island:
+        """The island of these districts and people (their ids and LINE user ids by name)."""
+        return cls(north.id, south.id, {name: person.id for name, person in made.items()},
+                   {name: person.line_user_id or "" for name, person in made.items()})
 
 
 @pytest.fixture
@@ -55,11 +61,7 @@ def island(db) -> Island:
             FamilyLink(family_person_id=made["family"].id, islander_person_id=made["taro"].id),
             FamilyLink(family_person_id=made["family"].id, islander_person_id=made["jiro"].id),
         ])
-        island = Island(north.id, south.id)
-        for name, person in made.items():
-            island.ids[name] = person.id
-            island.line_ids[name] = person.line_user_id or ""
-        return island
+        return Island.of(north, south, made)
 
 
 def send(db, **fields: Any) -> int:

@@ -37,11 +37,7 @@ def island(db) -> Island:
         }
         session.add(FamilyLink(family_person_id=made["family"].id,
                                islander_person_id=made["taro"].id))
-        island = Island(north.id, south.id)
-        for name, person in made.items():
-            island.ids[name] = person.id
-            island.line_ids[name] = person.line_user_id or ""
-        return island
+        return Island.of(north, south, made)
 
 
 QUESTION = "敬老会の会場はどこがよいですか。"
