@@ -14,6 +14,7 @@ from islandos.registry import Feature, NavItem, Offer
 from islandos.scheduler import JobRegistry
 from islandos.services.disaster import menus, mode, retention
 from islandos.services.disaster.answers import erase_safety_data
+from islandos.services.disaster.disclosure import safety_disclosure
 from islandos.web.admin import disaster as disaster_admin
 
 
@@ -31,6 +32,7 @@ FEATURE = Feature(
     nav=(NavItem(N_("災害時モード"), "disaster.index", min_role=AdminRole.VIEWER, order=15),),
     cli=disaster_cli,
     demo=seed_disaster,
+    disclosures=(safety_disclosure,),
     offers=(Offer(erases=N_("安否確認への回答と送った位置")),),
     audit_labels={
         "disaster.started": N_("災害時モードを開始"),

@@ -12,6 +12,7 @@ from islandos.registry import Feature, NavItem, Offer
 from islandos.scheduler import JobRegistry
 from islandos.services.asking.erasure import erase_asking_data
 from islandos.services.events import editing
+from islandos.services.events.disclosure import event_disclosure
 from islandos.web.admin import events as event_admin
 
 
@@ -27,6 +28,7 @@ FEATURE = Feature(
     admin_blueprints=(event_admin.bp,),
     nav=(NavItem(N_("行事"), "events.events", min_role=AdminRole.VIEWER, order=25),),
     person_panels=(event_admin.attended_events,),
+    disclosures=(event_disclosure,),
     demo=seed_events,
     offers=(Offer(N_("行事"), roles=frozenset({Role.ISLANDER, Role.FAMILY}),
                   erases=N_("行事への回答"), order=20),),

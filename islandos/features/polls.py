@@ -9,6 +9,7 @@ from islandos.i18n import N_
 from islandos.models.admin import AdminRole
 from islandos.registry import Feature, NavItem, Offer
 from islandos.services.polls.answering import erase_poll_answers
+from islandos.services.polls.disclosure import poll_disclosure
 from islandos.web.admin import polls as poll_admin
 
 FEATURE = Feature(
@@ -20,6 +21,7 @@ FEATURE = Feature(
     admin_blueprints=(poll_admin.bp,),
     nav=(NavItem(N_("アンケート"), "polls.polls", min_role=AdminRole.VIEWER, order=25),),
     demo=seed_polls,
+    disclosures=(poll_disclosure,),
     # Polls arrive when the office sends one and are not in the menu: the bot's copy names
     # no standing offer, only what deletion removes.
     offers=(Offer(erases=N_("アンケートへの名前つきの回答")),),

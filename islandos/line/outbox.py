@@ -145,6 +145,24 @@ def forget_sent_to(session: Session, line_user_id: str) -> int:
     return changed
 
 
+def forget_messages_from(session: Session, source: str, reason: str) -> int:
+    """Messages that tell others about someone whose data is being deleted (their `source`
+    names that person): the bodies of rows already done are emptied (counts stay), rows not
+    yet tried are dropped. Rows in flight keep theirs until they finish. Flushes; returns
+    how many rows changed."""
+    changed = 0
+    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.source == source)):
+        if row.status in FINISHED:
+            row.messages = []
+        elif row.status == OutboxStatus.PENDING and row.attempts == 0:
+            row.messages, row.status, row.last_error = [], OutboxStatus.DROPPED, reason
+        else:
+            continue
+        changed += 1
+    session.flush()
+    return changed
+
+
 def forget_recipient(session: Session, line_user_id: str, reason: str) -> int:
     """Take a user out of everything not yet tried (flushes): their pushes are dropped and
     multicasts go without them (their retry keys are unused, so the change is safe).

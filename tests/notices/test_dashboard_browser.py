@@ -224,7 +224,8 @@ def test_the_call_list_is_printable_by_district_and_audited_and_reminding_is_hou
 
         page.get_by_role("button", name="電話で確認する人のリストを印刷（取扱注意）").click()
         page.get_by_text("取扱注意", exact=True).wait_for()
-        assert page.get_by_role("button", name="印刷する").is_visible()
+        # the print button is shown by the page's (deferred) script: wait until it appears
+        page.get_by_role("button", name="印刷する").wait_for(state="visible", timeout=5000)
         north = page.locator("section", has=page.get_by_role("heading", name="北集落（1 人）"))
         assert "島 花子" in north.inner_text() and "090-1111-2222" in north.inner_text()
         south = page.locator("section", has=page.get_by_role("heading", name="南集落（1 人）"))

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
 
+from islandos.clock import now
 from islandos.demo import seed_demo
 from islandos.extensions import islandos_state
 from islandos.models import AdminUser, RecordedMessage
 from islandos.models.admin import AdminRole
 from islandos.services import registration as reg
+from islandos.services.disaster import mode as disaster_modes
+from islandos.services.events.editing import create_event
 from islandos.services.notices.drafts import NoticeInput
 from islandos.services.notices.sending import create_and_submit
+from islandos.services.polls.creating import PollInput, create_and_send
+from tests.disaster.conftest import send_location
+from tests.events.conftest import event_input
 from tests.fees.conftest import checkout_session_of
 from tests.registration.conftest import Chat, actions, family_code, person_of, texts
 from tests.support.webhook import line_user_id
@@ -63,6 +70,20 @@ def live_on_the_island(app, db, line, visitor, stripe_api, stripe_webhook, worke
         visitor.pay(f"/fee?{urlsplit(button['uri']).query}", count_adult=1), stripe_api)
     stripe_webhook.send("checkout.session.completed", stripe_api.complete(session_id))
     worker.run_once()  # the pass is pushed to the chat
+    # An event (参加, with a guest), a named poll, and a typhoon's safety check with a location.
+    with db.transaction() as session:
+        event_id = create_event(session, event_input(title="海岸清掃",
+                                                     max_guests=3), "admin:1").id
+        poll_id = create_and_send(session, PollInput(
+            question_ja="敬老会の会場はどこがよいですか。", options_ja=("公民館", "体育館"),
+            closes_at=now() + timedelta(days=3)), "admin:1").id
+        mode_id = disaster_modes.start(session, "typhoon", "cli", safety_check=True,
+                                       confirmed=True).id
+    worker.run_once()
+    assert "受け付けました" in texts(chat.tap("ev_answer", event=event_id, a="yes", n=2))
+    chat.tap("poll_answer", poll=poll_id, o=1)
+    chat.press(chat.tap("safety", m=mode_id, c="help"), "動けない")
+    send_location(line, USER, 26.16, 127.89)
     # They are also an office account linked to their LINE, and the simulator recorded them.
     with db.transaction() as session:
         session.execute(update(AdminUser).where(AdminUser.role == AdminRole.ADMIN)

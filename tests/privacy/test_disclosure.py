@@ -24,7 +24,10 @@ def test_what_is_stored_covers_every_feature_in_line(app, db, line, visitor, str
                      "つながっているご家族：1人", "島民登録の申請：", "（お断り）",
                      "【お知らせ】", "受け取ったお知らせ：1件", "断水のお知らせ（確認：",
                      "【観光マップ】", "島のルールを見た日時：",
-                     "【入島協力金】", "LINEから支払った入島協力金：1件", "500円（参照番号"):
+                     "【入島協力金】", "LINEから支払った入島協力金：1件", "500円（参照番号",
+                     "【行事の出欠】", "海岸清掃：参加（2人）",
+                     "【アンケートへの回答】", "・敬老会の会場はどこがよいですか。：公民館",
+                     "【安否確認】", "の台風：動けない", "送っていただいた位置情報：1件"):
         assert expected in shown, expected
     chat.press(chat.say("ことば"), "English")
     shown = texts(chat.press(chat.say("settings"), "What is stored"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from islandos.clock import now
 from islandos.i18n import N_
-from islandos.line.outbox import enqueue_push
+from islandos.line.outbox import enqueue_push, forget_messages_from
 from islandos.models.asking import Answer, AskRecipient
 from islandos.models.disaster import (
     AnsweredBy,
@@ -98,6 +98,11 @@ def answer(session: Session, mode_id: int | None, person_id: int, choice: str, *
     return Answered(mode.id, choice, result.changed, told)
 
 
+def family_source(person_id: int) -> str:
+    """The outbox source of the pushes telling an islander's family how they are."""
+    return f"safety:family:{person_id}"
+
+
 def _tell_family(session: Session, person: Person, choice: str, by_family: bool,
                  proxy_person_id: int | None) -> int:
     members = session.scalars(
@@ -110,7 +115,7 @@ def _tell_family(session: Session, person: Person, choice: str, by_family: bool,
             continue
         enqueue_push(session, member.line_user_id,
                      family_push(member.language, name, choice, by_family),
-                     priority=Priority.EMERGENCY, source=f"safety:family:{person.id}")
+                     priority=Priority.EMERGENCY, source=family_source(person.id))
         told += 1
     return told
 
@@ -195,5 +200,7 @@ def erase_safety_data(session: Session, person: Person) -> None:
                     .execution_options(synchronize_session=False))
     session.execute(update(SafetyEvent).where(SafetyEvent.proxy_person_id == person.id)
                     .values(proxy_person_id=None).execution_options(synchronize_session=False))
+    # What their family were told names them: those messages go too.
+    forget_messages_from(session, family_source(person.id), reason="data deleted")
     forget_person(session, person.id)
     session.flush()

@@ -18,7 +18,7 @@ from islandos.clock import TOKYO, now
 from islandos.extensions import islandos_state
 from islandos.i18n import N_, format_datetime
 from islandos.models.admin import AdminRole
-from islandos.models.asking import Ask, AskRecipient, AudienceKind
+from islandos.models.asking import AskRecipient, AudienceKind
 from islandos.models.events import Event, EventStatus
 from islandos.models.map import Spot
 from islandos.models.people import District, Person, Role, Status
@@ -27,7 +27,8 @@ from islandos.services import audit
 from islandos.services.asking import tally as core_tally
 from islandos.services.asking.asks import AskError
 from islandos.services.events import answering, editing, reports
-from islandos.services.events.messages import ANSWER_LABELS, OPTIONS, YES
+from islandos.services.events import disclosure as event_disclosure
+from islandos.services.events.messages import ANSWER_LABELS, OPTIONS
 from islandos.services.notices.reports import QuotaCheck, quota_check
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
 from islandos.web.admin.forms import optional_int, tokyo_datetime
@@ -316,23 +317,5 @@ def event_sheet(event_id: int) -> ResponseReturnValue:
 
 def attended_events(session: Session, person: Person) -> PersonPanel:
     """On a person's page: their answers to events, latest first."""
-    language = current_language()
-    rows: list[tuple[str, str]] = []
-    for event, ask in session.execute(
-            select(Event, Ask)
-            .join(Ask, (Ask.subject_kind == editing.SUBJECT) & (Ask.subject_id == Event.id))
-            .join(AskRecipient, AskRecipient.ask_id == Ask.id)
-            .where(AskRecipient.person_id == person.id)
-            .order_by(Event.starts_at.desc()).limit(20)):
-        current = answering.current_of(session, ask, person.id)
-        answer = _(ANSWER_LABELS[current.choice]) if current.choice else _("未回答")
-        if current.choice == YES and current.people > 1:
-            answer += _("（%(count)s人）", count=current.people)
-        if current.waitlist_place:
-            answer += _("・キャンセル待ち")
-        if current.proxy:
-            answer += _("・家族が代理で回答")
-        if current.by_staff:
-            answer += _("・職員が記録")
-        rows.append((f"{format_datetime(event.starts_at, language)}　{event.title}", answer))
+    rows = event_disclosure.answers_of(session, person.id, current_language())
     return PersonPanel(title=N_("行事の出欠"), rows=rows, empty=N_("行事の案内はまだありません。"))
