@@ -118,3 +118,17 @@ def test_the_csv_opens_in_a_spreadsheet_with_words_and_the_export_is_audited(adm
             AuditEntry.action == "audit.exported")).one()
         assert exported.actor == viewer.actor
         assert exported.after == {"action": "person."}
+
+
+def test_a_read_of_personal_data_says_what_was_seen_in_words(admin_client, db):
+    _boss_id, hanako_id, _taro_id = _island(db)
+    with db.transaction() as session:
+        audit.record_read(session, "admin:1", "person.page", 1, subject=f"person:{hanako_id}")
+        audit.record(session, "admin:1", "spot.changed", "spot:1",
+                     before={"access": "open"}, after={"access": "no_entry"})
+    rows = _rows(admin_client(role="viewer", totp=False).get("/admin/audit")
+                 .get_data(as_text=True))
+    read = next(row for row in rows if "比嘉 花子" in row and "見たもの" in row)
+    assert "見たもの: 利用者のページ" in read and "person.page" not in read
+    spot = next(row for row in rows if "地図の場所を変更" in row)
+    assert "立ち入り: 入れます → 立入禁止" in spot and "no_entry" not in spot

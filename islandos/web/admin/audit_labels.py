@@ -20,6 +20,8 @@ from islandos.i18n import N_, format_datetime, gettext
 from islandos.models.admin import AdminUser
 from islandos.models.audit import AuditEntry
 from islandos.models.people import District, Person
+from islandos.services.map.guide import CATEGORY_LABELS
+from islandos.web.admin.map import ACCESS_LABELS, SHAPE_LABELS
 
 # The shell's actions (accounts, sign-in, the log itself) and the shared asking core's.
 SHELL_LABELS: dict[str, str] = {
@@ -81,6 +83,21 @@ VALUE_LABELS = {
     "ja": N_("日本語"), "en": N_("英語"), "unused": N_("未使用"), "used": N_("使用済み"),
     "expired": N_("期限切れ"), "revoked": N_("取り消し済み"),
 }
+
+# Words for values that mean something only under their key: what a read showed
+# (`audit.record_read`), and a map place's category, access and public shape.
+READ_LABELS = {
+    "people.list": N_("利用者の一覧"), "people.search": N_("利用者の検索"),
+    "person.page": N_("利用者のページ"), "people.requests": N_("島民登録の申請"),
+    "person.disclosure": N_("開示請求の記録"), "notice.not_confirmed": N_("お知らせを未確認の人"),
+    "event.page": N_("行事の出欠"), "event.csv": N_("行事の出欠（CSV）"),
+    "event.sign_in_sheet": N_("出席簿"), "poll.page": N_("アンケートの回答者"),
+    "poll.csv": N_("アンケートの回答（CSV）"),
+}
+KEYED_VALUE_LABELS: dict[str, dict[str, str]] = {
+    key: {str(value): label for value, label in labels.items()} for key, labels in (
+        ("what", READ_LABELS), ("category", CATEGORY_LABELS), ("access", ACCESS_LABELS),
+        ("public_shape", SHAPE_LABELS))}
 
 
 def action_label(labels: Mapping[str, str], action: str) -> str:
@@ -188,6 +205,8 @@ def _value(key: str, value: Any, names: Names, language: str) -> str:
     if isinstance(value, dict):
         return "、".join(f"{k}: {_value(k, v, names, language)}" for k, v in value.items())
     if isinstance(value, str):
+        if value in KEYED_VALUE_LABELS.get(key, {}):
+            return gettext(language, KEYED_VALUE_LABELS[key][value])
         if value in VALUE_LABELS:
             return gettext(language, VALUE_LABELS[value])
         try:
