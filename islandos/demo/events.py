@@ -19,7 +19,8 @@ from islandos.models.events import Event
 from islandos.models.outbox import OutboxMessage, OutboxStatus
 from islandos.models.people import District, Person, Role
 from islandos.services.events.answering import answer_event
-from islandos.services.events.editing import REMIND_JOB, EventInput, create_event
+from islandos.services.events.editing import EventInput, create_event
+from islandos.services.events.reminders import REMIND_JOB
 from islandos.services.people import add_resident_without_line
 
 DEMO_ACTOR = "demo"

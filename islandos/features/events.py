@@ -11,13 +11,13 @@ from islandos.models.people import Role
 from islandos.registry import Feature, NavItem, Offer
 from islandos.scheduler import JobRegistry
 from islandos.services.asking.erasure import erase_asking_data
-from islandos.services.events import editing
+from islandos.services.events import reminders
 from islandos.services.events.disclosure import event_disclosure
 from islandos.web.admin import events as event_admin
 
 
 def _jobs(registry: JobRegistry) -> None:
-    registry.add(editing.REMIND_JOB, editing.job_remind)
+    registry.add(reminders.REMIND_JOB, reminders.job_remind)
 
 
 FEATURE = Feature(

@@ -3,7 +3,6 @@ and telling those it concerns; every change is audited."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,8 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from islandos import scheduler
-from islandos.clock import TOKYO, now, to_tokyo
+from islandos.clock import now
 from islandos.i18n import N_
 from islandos.line.messages import Message
 from islandos.line.outbox import enqueue_multicast
@@ -26,14 +24,13 @@ from islandos.services.asking import audience as aud
 from islandos.services.asking import delivery
 from islandos.services.asking.answers import promote
 from islandos.services.asking.asks import ask_for, open_ask, option_bit
+from islandos.services.events import reminders
 from islandos.services.events.messages import MAYBE, OPTIONS, YES, invitation_messages
 from islandos.services.events.messages import notice_messages as event_notice_messages
 
 SUBJECT = "event"  # an event's ask is (SUBJECT, event.id)
 MAX_TITLE = 100
 MAX_GUESTS = 20
-REMIND_JOB = "event.remind"
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class EventError(Exception):
@@ -105,7 +102,7 @@ def validate(session: Session, data: EventInput, moment: datetime,
         errors["spot_id"] = N_("その場所は地図にありません。")
     if data.remind_days_before is not None and not 0 <= data.remind_days_before <= 14:
         errors["remind_days_before"] = N_("リマインドは0〜14日前で入力してください。")
-    if not _TIME.match(data.remind_time or ""):
+    if not reminders.TIME.match(data.remind_time or ""):
         errors["remind_time"] = N_("時刻を正しく入力してください（例：18:00）。")
     return errors
 
@@ -178,7 +175,7 @@ def create_event(session: Session, data: EventInput, actor: str) -> Event:
         audience, language, moment), dispatch_for(session, event), moment)
     offline = delivery.add_residents_without_line(session, ask, audience, moment)
     event.recipient_count = sent + offline
-    schedule_reminder(session, event)
+    reminders.schedule_reminder(session, event)
     audit.record(session, actor, "event.created", f"event:{event.id}",
                  after={"title": event.title, "starts_at": event.starts_at.isoformat(),
                         "audience": event.audience_kind, "capacity": event.capacity,
@@ -289,7 +286,7 @@ def update_event(session: Session, event_id: int, data: EventInput, actor: str,
     promoted = promote(session, ask)
     push_promotions(session, event, [p.person_id for p in promoted])
     told = tell(session, event, concerned_query(ask), "changed") if moved and tell_changes else 0
-    schedule_reminder(session, event)
+    reminders.schedule_reminder(session, event)
     audit.record(session, actor, "event.updated", f"event:{event.id}", before=before,
                  after={**_snapshot(event), "told": told, "promoted": len(promoted)})
     session.flush()
@@ -304,7 +301,7 @@ def cancel_event(session: Session, event_id: int, actor: str) -> Change:
     assert ask is not None
     event.status, event.cancelled_at = EventStatus.CANCELLED, now()
     told = tell(session, event, concerned_query(ask), "cancelled")
-    scheduler.cancel(session, _reminder_key(event))
+    reminders.cancel_reminder(session, event)
     audit.record(session, actor, "event.cancelled", f"event:{event.id}", after={"told": told})
     session.flush()
     return Change(told)
@@ -337,7 +334,7 @@ def postpone_event(session: Session, event_id: int, actor: str, starts_at: datet
                         .execution_options(synchronize_session=False))
         told = tell(session, event, lambda language: aud.asked_before_query(ask.id, language),
                     "asked_again", event.answer_deadline)
-    schedule_reminder(session, event)
+    reminders.schedule_reminder(session, event)
     audit.record(session, actor, "event.postponed", f"event:{event.id}", before=before,
                  after={**_snapshot(event), "keep_answers": keep_answers, "told": told})
     session.flush()
@@ -356,65 +353,3 @@ def _input_of(event: Event) -> EventInput:
 
 
 input_of = _input_of
-
-
-# Reminders -------------------------------------------------------------------------------
-
-
-def _reminder_key(event: Event) -> str:
-    return f"{REMIND_JOB}:{event.id}"
-
-
-def reminder_time(event: Event) -> datetime | None:
-    """The day N days before the start, at the set time (Japan time)."""
-    if event.remind_days_before is None:
-        return None
-    found = _TIME.match(event.remind_time or "")
-    if found is None:
-        return None
-    day = to_tokyo(event.starts_at).date() - timedelta(days=event.remind_days_before)
-    return datetime(day.year, day.month, day.day, int(found.group(1)), int(found.group(2)),
-                    tzinfo=TOKYO)
-
-
-def schedule_reminder(session: Session, event: Event) -> None:
-    """(Re)schedule the reminder job, or cancel it when none is due any more."""
-    at = reminder_time(event)
-    if at is None or at <= now() or at >= event.starts_at:
-        scheduler.cancel(session, _reminder_key(event))
-        return
-    scheduler.schedule(session, REMIND_JOB, at, {"event_id": event.id,
-                                                 "starts_at": event.starts_at.isoformat()},
-                       unique_key=_reminder_key(event))
-
-
-def remind(session: Session, event_id: int, starts_at: str | None = None) -> int:
-    """The reminder: those attending (counted 参加), and, if set, those who have not
-    answered (one reminder each); audited. Returns how many. Nothing for a cancelled event
-    or one whose time moved since the job was scheduled."""
-    event = session.get(Event, event_id)
-    if event is None or event.status != EventStatus.OPEN or event.starts_at <= now():
-        return 0
-    if starts_at is not None and datetime.fromisoformat(starts_at) != event.starts_at:
-        return 0  # the event moved: its new reminder job is the one that counts
-    ask = event_ask(session, event.id)
-    assert ask is not None
-    attending = select(AskRecipient.person_id).join(
-        Answer, Answer.recipient_id == AskRecipient.id).where(
-        AskRecipient.ask_id == ask.id, Answer.status == AnswerStatus.COUNTED,
-        Answer.choices.op("&")(option_bit(ask, YES)) != 0)
-    count = tell(session, event, lambda language: aud.recipient_columns().where(
-        aud.receivable(), aud.language_condition(language), Person.id.in_(attending)
-    ).order_by(Person.id), "reminder", event.starts_at)
-    if event.remind_not_answered and event.answer_deadline > now():
-        count += delivery.remind(session, ask, dispatch_for(
-            session, event, "not_answered", event.answer_deadline), now())
-    audit.record(session, "system", "event.reminded", f"event:{event.id}",
-                 after={"recipients": count})
-    return count
-
-
-def job_remind(ctx: scheduler.JobContext) -> None:
-    """Job "event.remind"."""
-    remind(ctx.session, int(ctx.payload["event_id"]), ctx.payload.get("starts_at"))
-

@@ -4,7 +4,6 @@ who confirmed, withdraw, cancel, resend. The domain lives in islandos.services.n
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,15 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from islandos.clock import TOKYO, now
+from islandos.clock import now
 from islandos.extensions import islandos_state
 from islandos.i18n import N_, format_datetime
 from islandos.models.admin import AdminRole
-from islandos.models.notices import AudienceKind, Notice, NoticeImage, NoticeStatus
+from islandos.models.notices import Notice, NoticeImage, NoticeStatus
 from islandos.models.people import District, Person
 from islandos.registry import PersonPanel
 from islandos.services import audit
-from islandos.services.asking.audience import DEFAULT_TOURIST_DAYS
 from islandos.services.family_reach import family_reach
 from islandos.services.notices import changes as changes
 from islandos.services.notices import drafts as drafts
@@ -35,12 +33,12 @@ from islandos.web.admin import (
     current_admin,
     feature_blueprint,
     login_required,
+    notice_form,
     role_required,
     signed_in_admin,
 )
 from islandos.web.admin.forms import ButtonForm
 from islandos.web.admin.forms import optional_int as _int
-from islandos.web.admin.forms import tokyo_datetime as _time
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("notices", __name__)
@@ -53,20 +51,10 @@ def _family_reach() -> dict[str, str]:
 
 EDITOR = AdminRole.EDITOR
 PAGE_SIZE = 50
-AUDIENCE_LABELS: dict[str, str] = {
-    AudienceKind.ISLANDERS: N_("島民全員"), AudienceKind.DISTRICTS: N_("集落を選ぶ"),
-    AudienceKind.EVERYONE: N_("全員（島民・観光客・家族）"),
-    AudienceKind.TOURISTS: N_("観光客"), AudienceKind.FAMILY: N_("家族")}
-# The audience as the list and the confirmation say it (districts are named instead).
-AUDIENCE_WORDS: dict[str, str] = {**AUDIENCE_LABELS, AudienceKind.FAMILY: N_("島の外の家族"),
-                  AudienceKind.TOURISTS: N_("観光客（%(days)s日以内に登録した人）")}
-TIMING_LABELS = {"now": N_("今すぐ"), "at": N_("日時を決めて"), "weekly": N_("毎週くり返す")}
-PRIORITY_LABELS = {"normal": N_("通常"), "important": N_("重要"), "emergency": N_("緊急")}
 STATUS_LABELS = {NoticeStatus.DRAFT: N_("下書き"), NoticeStatus.SCHEDULED: N_("予約中"),
                  NoticeStatus.SENDING: N_("送信中"), NoticeStatus.SENT: N_("送信済み"),
                  NoticeStatus.WITHDRAWN: N_("取り消し済み"), NoticeStatus.CANCELLED: N_("中止"),
                  NoticeStatus.EXPIRED: N_("期限切れ（未送信）")}
-WEEKDAYS = [N_("月曜"), N_("火曜"), N_("水曜"), N_("木曜"), N_("金曜"), N_("土曜"), N_("日曜")]
 UPLOAD_TOO_LARGE = "画像が大きすぎて受け取れませんでした（10MBまで）。もう一度入力してください。"
 CHANGED_SINCE_PREVIEW = N_(
     "プレビューのあとで内容が変わりました。もう一度プレビューを確かめてから送ってください。")
@@ -77,72 +65,6 @@ DONE = {NoticeStatus.DRAFT: "下書きを保存しました。", NoticeStatus.SC
 
 class CsrfForm(FlaskForm):
     """The compose form is read by hand (its fields map onto NoticeInput); this checks CSRF."""
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _read_form(form: Any) -> tuple[drafts.NoticeInput, dict[str, str]]:
-    """The posted fields as a NoticeInput, plus errors the service cannot see (bad formats)."""
-    errors: dict[str, str] = {}
-    timing = form.get("timing", "now")
-    send_at = _time(form.get("send_at")) if timing in ("at", "weekly") else None
-    if timing in ("at", "weekly") and send_at is None:
-        errors["send_at"] = "送信日時を入力してください。"
-    weekdays = "".join(sorted(d for d in form.getlist("weekdays") if d in "0123456" and d))
-    if timing == "weekly" and not weekdays:
-        errors["repeat_weekdays"] = "曜日を選んでください。"
-    not_after = _time(form.get("not_after"))
-    if form.get("not_after") and not_after is None:
-        errors["not_after"] = "日時を正しく入力してください。"
-    for name, message in (("tourist_days", "日数は1〜365で入力してください。"),
-                          ("reminder_hours", "リマインドは0〜336時間で入力してください。")):
-        if form.get(name) and _int(form.get(name)) is None:
-            errors[name] = message
-    data = drafts.NoticeInput(
-        title=form.get("title", ""), body_ja=form.get("body_ja", ""),
-        title_en=form.get("title_en"), body_en=form.get("body_en"),
-        audience_kind=form.get("audience_kind", ""),
-        district_ids=tuple(i for i in (_int(v) for v in form.getlist("district_ids")) if i),
-        tourist_days=_int(form.get("tourist_days")), priority=form.get("priority", ""),
-        send_at=send_at, repeat_weekdays=weekdays if timing == "weekly" else None,
-        repeat_until=_day(form.get("repeat_until")) if timing == "weekly" else None,
-        not_after=not_after,
-        reminder_hours=_int(form.get("reminder_hours"), 24) or 0,
-        image_id=_int(form.get("image_id")))
-    return drafts.clean(data), errors
-
-
-def _form_values(notice: Notice | None) -> dict[str, Any]:
-    if notice is None:
-        return {"audience_kind": AudienceKind.ISLANDERS, "priority": "normal", "timing": "now",
-                "reminder_hours": 24, "district_ids": [], "weekdays": []}
-    def local(moment: datetime | None) -> str:
-        return moment.astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M") if moment else ""
-    return {
-        "title": notice.title, "body_ja": notice.body_ja, "title_en": notice.title_en or "",
-        "body_en": notice.body_en or "", "audience_kind": notice.audience_kind,
-        "district_ids": [str(i) for i in notice.audience_district_ids or []],
-        "tourist_days": notice.tourist_days or "", "priority": notice.priority,
-        "timing": "weekly" if notice.repeat_weekdays else "at" if notice.send_at else "now",
-        "send_at": local(notice.send_at), "weekdays": list(notice.repeat_weekdays or ""),
-        "repeat_until": str(notice.repeat_until or ""), "not_after": local(notice.not_after),
-        "reminder_hours": notice.reminder_hours, "image_id": notice.image_id or ""}
-
-
-def audience_words(kind: str, district_ids: Any, tourist_days: int | None,
-                   districts: dict[int, str]) -> str:
-    """The audience in words: 「東集落・西集落」, 「島民全員」 (not the form's label)."""
-    if kind == AudienceKind.DISTRICTS:
-        names = [districts.get(int(i), str(i)) for i in district_ids or []]
-        return ("・" if current_language() == "ja" else ", ").join(names) or "-"
-    if kind == AudienceKind.TOURISTS:
-        return _(AUDIENCE_WORDS[kind], days=tourist_days or DEFAULT_TOURIST_DAYS)
-    return _(AUDIENCE_WORDS[kind]) if kind in AUDIENCE_WORDS else kind
 
 
 def _district_names(session: Session) -> dict[int, str]:
@@ -157,61 +79,20 @@ def _compose_page(notice: Notice | None, values: dict[str, Any], errors: dict[st
     state = islandos_state(current_app)
     with state.db.transaction() as session:
         districts = list(session.scalars(select(District).order_by(District.sort_order)))
-        data, _errors = _read_form(_Values(values))
+        data, _errors = notice_form.read_form(notice_form.FormValues(values))
         # the preview beside the form, as far as it is written
         draft_preview = _draft_preview(session, data) if preview is None else None
     names = {d.id: d.name(current_language()) for d in districts}
-    audience = audience_words(values.get("audience_kind", ""), values.get("district_ids"),
-                              _int(str(values.get("tourist_days") or "")), names)
+    audience = notice_form.audience_words(
+        values.get("audience_kind", ""), values.get("district_ids"),
+        _int(str(values.get("tourist_days") or "")), names)
     return render_template(
         "admin/notices/compose.html", notice=notice, values=values, errors=errors,
         preview=preview, quota=quota, districts=districts, form=form or CsrfForm(),
-        audience_labels=AUDIENCE_LABELS, priority_labels=PRIORITY_LABELS,
-        timing_labels=TIMING_LABELS, weekdays=WEEKDAYS, audience=audience,
-        draft_preview=draft_preview, hidden_values=_hidden_values(values),
-        timing_words=timing_words(data)), status
-
-
-def timing_words(data: drafts.NoticeInput) -> str:
-    """When it goes, in words: 今すぐ, a time, or 毎週 月・木 7:00（2027-01-31まで）."""
-    if data.send_at is None:
-        return _("今すぐ")
-    when = format_datetime(data.send_at, current_language())
-    if not data.repeat_weekdays:
-        return when
-    days = "・".join(_(WEEKDAYS[int(d)]) for d in data.repeat_weekdays)
-    return _("毎週 %(days)s（初回 %(when)s、%(day)sまで）", days=days, when=when,
-             day=str(data.repeat_until or ""))
-
-
-class _Values:
-    """Form values kept in a dict (a page shown again) read like a posted form."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
-
-    def get(self, name: str, default: Any = None) -> Any:
-        value = self.values.get(name, default)
-        return default if isinstance(value, list) else (
-            str(value) if value is not None else None)
-
-    def getlist(self, name: str) -> list[str]:
-        value = self.values.get(name)
-        return [str(v) for v in value] if isinstance(value, list) else (
-            [str(value)] if value not in (None, "") else [])
-
-
-def _hidden_values(values: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the confirmation step carries to the send (every field but the token and the
-    step's own)."""
-    skip = {"csrf_token", "action", "previewed", "confirm_send", "image"}
-    pairs: list[tuple[str, str]] = []
-    for name, value in values.items():
-        if name in skip:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((name, "" if item is None else str(item)))
-    return pairs
+        audience_labels=notice_form.AUDIENCE_LABELS, priority_labels=notice_form.PRIORITY_LABELS,
+        timing_labels=notice_form.TIMING_LABELS, weekdays=notice_form.WEEKDAYS, audience=audience,
+        draft_preview=draft_preview, hidden_values=notice_form.hidden_values(values),
+        timing_words=notice_form.timing_words(data)), status
 
 
 def _draft_preview(session: Session, data: drafts.NoticeInput) -> dict[str, Any]:
@@ -238,8 +119,8 @@ def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         found = session.get(Notice, notice_id) if notice_id else None
     draft = found if found is not None and found.status == NoticeStatus.DRAFT else None
-    return _compose_page(draft, _form_values(draft), {"image": UPLOAD_TOO_LARGE}, status=413,
-                         form=CsrfForm(formdata=None))
+    return _compose_page(draft, notice_form.form_values(draft), {"image": UPLOAD_TOO_LARGE},
+                         status=413, form=CsrfForm(formdata=None))
 
 
 def _draft_or_404(session: Session, notice_id: int | None) -> Notice | None:
@@ -262,13 +143,13 @@ def notice_new(notice_id: int | None = None) -> ResponseReturnValue:
         flash(_("下書きだけが編集できます。"), "error")
         return redirect(url_for("notices.notice", notice_id=existing.id))
     if request.method == "GET":
-        return _compose_page(existing, _form_values(existing), {})
+        return _compose_page(existing, notice_form.form_values(existing), {})
     if not CsrfForm().validate_on_submit():
         abort(400)
     values: dict[str, Any] = {**request.form.to_dict(),
                               "district_ids": request.form.getlist("district_ids"),
                               "weekdays": request.form.getlist("weekdays")}
-    data, errors = _read_form(request.form)
+    data, errors = notice_form.read_form(request.form)
     action = request.form.get("action", "preview")
     if action == "edit":  # back from the confirmation step to the form, as it was
         return _compose_page(existing, values, {})
@@ -320,7 +201,7 @@ def notice_live_preview() -> ResponseReturnValue:
     posts the form here and puts the answer in place)."""
     if not CsrfForm().validate_on_submit():
         abort(400)
-    data, _errors = _read_form(request.form)
+    data, _errors = notice_form.read_form(request.form)
     with islandos_state(current_app).db.transaction() as session:
         draft_preview = _draft_preview(session, data)
     return render_template("admin/notices/_draft_preview.html", draft_preview=draft_preview)
@@ -334,12 +215,12 @@ def notices() -> ResponseReturnValue:
         rows, confirmed = notice_reports.notice_list(session, page, PAGE_SIZE)
         series = notice_reports.series_figures(session, rows)
         names = _district_names(session)
-    audiences = {n.id: audience_words(n.audience_kind, n.audience_district_ids, n.tourist_days,
-                                      names) for n in rows}
+    audiences = {n.id: notice_form.audience_words(n.audience_kind, n.audience_district_ids,
+                                                  n.tourist_days, names) for n in rows}
     return render_template("admin/notices/list.html", notices=rows, confirmed=confirmed,
                            series=series, audiences=audiences,
                            page=page, more=len(rows) == PAGE_SIZE,
-                           priority_labels=PRIORITY_LABELS, status_labels=STATUS_LABELS)
+                           priority_labels=notice_form.PRIORITY_LABELS, status_labels=STATUS_LABELS)
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -361,12 +242,12 @@ def notice(notice_id: int) -> ResponseReturnValue:
                               len(report.not_yet_people), subject=f"notice:{notice_id}")
     return render_template(
         "admin/notices/show.html", notice=found, report=report, series=series,
-        audience=audience_words(found.audience_kind, found.audience_district_ids,
+        audience=notice_form.audience_words(found.audience_kind, found.audience_district_ids,
                                 found.tourist_days, names),
         occurrences=occurrences, button=ButtonForm(), form=CsrfForm(),
         image_path=previews.media_path(picture), remindable=remindable,
-        last_reminded=last_reminded, priority_labels=PRIORITY_LABELS,
-        status_labels=STATUS_LABELS, weekdays=WEEKDAYS)
+        last_reminded=last_reminded, priority_labels=notice_form.PRIORITY_LABELS,
+        status_labels=STATUS_LABELS, weekdays=notice_form.WEEKDAYS)
 
 
 @bp.post("/notices/<int:notice_id>/call-list")

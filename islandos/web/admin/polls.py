@@ -25,7 +25,7 @@ from islandos.services import audit
 from islandos.services.asking.tally import answered_counts
 from islandos.services.polls import creating, results
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
-from islandos.web.admin.notices import AUDIENCE_LABELS
+from islandos.web.admin.notice_form import AUDIENCE_LABELS
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("polls", __name__)
