@@ -46,7 +46,7 @@ def create_app(overrides: Mapping[str, Any] | None = None,
         from islandos.features import default_features
         features = default_features()
     settings = Settings.from_env(overrides=overrides)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, lean=not settings.is_testing)
     app = errors.IslandFlask(
         "islandos",
         template_folder=str(PROJECT_ROOT / "templates"),

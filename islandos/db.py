@@ -16,10 +16,20 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import psycopg
-from sqlalchemy import DateTime, Engine, Enum, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 from islandos.settings import INSTANCE_DIR
@@ -200,6 +210,55 @@ def make_engine(url: str, prepare_threshold: int | None = DEFAULT_PREPARE_THRESH
     return engine
 
 
+class DriverStatement:
+    """A Core statement, compiled once per dialect, to run straight on the driver."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._sql: dict[str, str] = {}
+
+    def sql(self, dialect: Dialect) -> str:
+        found = self._sql.get(dialect.name)
+        if found is None:
+            found = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
+        return found
+
+
+def first_row_on_driver(connection: Connection, statement: DriverStatement,
+                        parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of `statement` run on the driver's own cursor, in `connection`'s
+    transaction; `parameters` are plain values (no type processing is applied).
+
+    For the one statement of every webhook event: SQLAlchemy's execution (compiled-cache
+    lookup, execution context, result wrapping) cost about as much CPU as the driver's own
+    work. Listeners of before/after_cursor_execute still see the statement; a driver error is
+    raised as SQLAlchemy's (parameters hidden: they hold LINE user ids), and a connection
+    lost with it is invalidated, so the pool opens a new one.
+    """
+    sql = statement.sql(connection.dialect)
+    dispatch = connection.dispatch
+    proxied = connection.connection
+    cursor = proxied.cursor()
+    try:
+        for listener in dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        try:
+            cursor.execute(sql, parameters)
+            row = cursor.fetchone()
+        except connection.dialect.loaded_dbapi.Error as error:
+            lost = bool(getattr(proxied.driver_connection, "closed", False))
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(sql, None, error, connection.dialect.loaded_dbapi.Error,
+                                      hide_parameters=True, connection_invalidated=lost,
+                                      dialect=connection.dialect) from error
+        for listener in dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        return None if row is None else tuple(row)
+    finally:
+        cursor.close()
+
+
 def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Refuse a pooled PostgreSQL connection the server has closed, without a round trip.
 
@@ -287,6 +346,35 @@ def sqlite_file(url: str) -> str | None:
     return database
 
 
+class Work:
+    """One transaction's Core connection, and an ORM session on it made when first asked for.
+
+    The session joins the connection's transaction: it flushes, and its `begin_nested`
+    makes savepoints, but the transaction is committed or rolled back by `Database.work`.
+    """
+
+    def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
+        self.connection = connection
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._sessions(bind=self.connection,
+                                           join_transaction_mode="rollback_only")
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
 class Database:
     """The engine and session factory of one app (or one worker process)."""
 
@@ -312,10 +400,39 @@ class Database:
         past it the transaction raises OperationalError ("database is locked")."""
         with self._writing(wait_seconds) as session, session.begin():
             yield session
-        if self.write_lock is not None:
-            self._writes_since_checkpoint += 1
-            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
-                self._checkpoint_in_background()
+        self._wrote()
+
+    @contextmanager
+    def work(self, wait_seconds: float | None = None) -> Iterator[Work]:
+        """Like `transaction`, on a Core connection; an ORM session only if one is asked for.
+
+        For the webhook, whose usual event needs one Core statement and no ORM object: an
+        ORM session's own begin, flush and commit bookkeeping cost more CPU than that
+        statement. `work.session`, made on first use, joins the same transaction and is
+        flushed before the commit.
+        """
+        with self._locked(wait_seconds), self.engine.connect() as connection, \
+                connection.begin():
+            work = Work(connection, self.sessions)
+            try:
+                yield work
+                work.flush()
+            finally:
+                work.close()
+        self._wrote()
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[Work]:
+        """A `work` that is always rolled back: nothing it does is kept."""
+        with self._locked(None), self.engine.connect() as connection:
+            transaction = connection.begin()
+            work = Work(connection, self.sessions)
+            try:
+                yield work
+                work.flush()
+            finally:
+                work.close()
+                transaction.rollback()
 
     @contextmanager
     def rolled_back(self, wait_seconds: float | None = None) -> Iterator[Session]:
@@ -329,16 +446,28 @@ class Database:
 
     @contextmanager
     def _writing(self, wait_seconds: float | None) -> Iterator[Session]:
+        with self._locked(wait_seconds), self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def _locked(self, wait_seconds: float | None) -> Iterator[None]:
+        """SQLite: this host's write lock, and SQLite's own wait bounded by `wait_seconds`."""
         lock: AbstractContextManager[None] = (
             self.write_lock.held(wait_seconds) if self.write_lock else nullcontext())
         waiting = None if wait_seconds is None or self.write_lock is None \
             else _busy_timeout_ms.set(int(wait_seconds * 1000))
         try:
-            with lock, self.sessions() as session:
-                yield session
+            with lock:
+                yield
         finally:
             if waiting is not None:
                 _busy_timeout_ms.reset(waiting)
+
+    def _wrote(self) -> None:
+        if self.write_lock is not None:
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
+                self._checkpoint_in_background()
 
     def _checkpoint_in_background(self) -> None:
         """The copy and its fsync happen beside the request that filled the log, not in it."""

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
 from islandos.clock import now
+from islandos.db import Work
 from islandos.models.people import Person, Role, Status
 
 
@@ -43,19 +44,19 @@ _BY_LINE_USER = (select(Person).options(lazyload(Person.district))
 def sender_of_row(row: Sequence[Any]) -> Sender | None:
     """The sender from a row of SENDER_COLUMNS (None when the person's columns are empty)."""
     person_id, role, language, dialog_state = row
-    return None if person_id is None else Sender(person_id, role, language, dialog_state)
+    return None if person_id is None else Sender(person_id, Role(role), language, dialog_state)
 
 
-def sender_for_line_user(session: Session, line_user_id: str) -> tuple[Sender, Person | None]:
+def sender_for_line_user(work: Work, line_user_id: str) -> tuple[Sender, Person | None]:
     """Who sent an event (the person is created, role unknown, on first contact).
 
     Returns the sender and, when it had to be created just now, the person itself.
     """
-    row = session.connection().execute(_SENDER, {"line_user_id": line_user_id}).first()
+    row = work.connection.execute(_SENDER, {"line_user_id": line_user_id}).first()
     sender = None if row is None else sender_of_row(row)
     if sender is not None:
         return sender, None
-    person = person_for_line_user(session, line_user_id)
+    person = person_for_line_user(work.session, line_user_id)
     return Sender.of(person), person
 
 

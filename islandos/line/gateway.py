@@ -11,6 +11,7 @@ from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import Any, Protocol
 
+import orjson
 import urllib3
 from linebot.v3.messaging import (
     ApiClient,
@@ -137,6 +138,16 @@ def _error_detail(body: Any) -> str:
     return text[:300]
 
 
+def _not_accepted(status: int, body: Any, headers: Mapping[str, str] | None) -> SendResult:
+    """What LINE's error answer means: refused, retry later (and when), or accepted (409)."""
+    detail = _error_detail(body)
+    request_id = headers.get("x-line-request-id") if headers else None
+    if status == 409 and headers:
+        request_id = headers.get("x-line-accepted-request-id", request_id)
+    retry_after = retry_after_seconds(headers) if status == 429 else None
+    return SendResult(classify_http_error(status, detail), status, detail, request_id, retry_after)
+
+
 class LineApiTransport:
     """LINE's Messaging API through line-bot-sdk v3: one pooled client, every call time-limited."""
 
@@ -147,6 +158,15 @@ class LineApiTransport:
         self.data_client = ApiClient(self._configuration(settings, settings.line_data_api_base_url))
         self.api = MessagingApi(self.client)
         self.blob_api = MessagingApiBlob(self.data_client)
+        # Messages are posted on the SDK's own connection pool for the API host, with its
+        # headers (token, User-Agent) and retry policy; see _post_messages.
+        self.message_pool = self.client.rest_client.pool_manager.connection_from_url(
+            settings.line_api_base_url)
+        self.message_path = urllib3.util.parse_url(settings.line_api_base_url).path or ""
+        self.json_headers = {**self.client.default_headers, "Accept": "application/json",
+                             "Content-Type": "application/json"}
+        self.timeouts = {timeout: urllib3.Timeout(connect=timeout[0], read=timeout[1])
+                         for timeout in (self.timeout, self.reply_timeout)}
 
     @staticmethod
     def _configuration(settings: Settings, host: str) -> Configuration:
@@ -165,37 +185,36 @@ class LineApiTransport:
         try:
             response = call()
         except ApiException as exc:
-            status = int(exc.status or 0)
-            detail = _error_detail(exc.body)
-            request_id = (exc.headers or {}).get("x-line-request-id") if exc.headers else None
-            outcome = classify_http_error(status, detail)
-            if status == 409:
-                request_id = (exc.headers or {}).get("x-line-accepted-request-id", request_id)
-            retry_after = retry_after_seconds(exc.headers) if status == 429 else None
-            return SendResult(outcome, status, detail, request_id, retry_after)
+            return _not_accepted(int(exc.status or 0), exc.body, exc.headers)
         except urllib3.exceptions.NewConnectionError as exc:
             detail = f"{what}: cannot connect ({exc.__class__.__name__})"
             return SendResult(Outcome.RETRY, None, detail)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return SendResult(Outcome.UNCERTAIN, None, f"{what}: {exc.__class__.__name__}")
+        if isinstance(response, urllib3.BaseHTTPResponse):
+            if not 200 <= response.status < 300:
+                return _not_accepted(response.status, response.data, response.headers)
+            return SendResult(Outcome.ACCEPTED, response.status, "",
+                              response.headers.get("x-line-request-id"))
         headers = response.headers or {}
         return SendResult(Outcome.ACCEPTED, response.status_code, "",
                           headers.get("x-line-request-id"))
 
     def _post_messages(self, what: str, path: str, body: dict[str, Any],
                        timeout: tuple[float, float], retry_key: str | None = None) -> SendResult:
-        """POST already checked messages as JSON through the SDK's pooled client.
+        """POST already checked messages as JSON on the SDK's connection pool.
 
-        check_messages has validated them against line-bot-sdk's own models; building those
-        models again only to serialise them back to the same JSON would double the CPU of a
-        reply, so the body goes out as it is, with the SDK's headers and auth.
+        check_messages has validated them against line-bot-sdk's own models. The SDK's
+        generic call (models, sanitising, header and URL assembly for every request) cost
+        more CPU than the rest of a webhook event's reply, so the JSON goes straight onto
+        the same pooled connection, with the SDK's headers, token and retry policy.
         """
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if retry_key:
-            headers["X-Line-Retry-Key"] = retry_key
-        return self._call(what, lambda: self.client.call_api(
-            path, "POST", header_params=headers, body=body, response_types_map={},
-            auth_settings=["Bearer"], _request_timeout=timeout))
+        headers = self.json_headers if not retry_key else \
+            {**self.json_headers, "X-Line-Retry-Key": retry_key}
+        payload = orjson.dumps(body)
+        return self._call(what, lambda: self.message_pool.urlopen(
+            "POST", self.message_path + path, body=payload, headers=headers,
+            timeout=self.timeouts[timeout], redirect=False, preload_content=True))
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
         body = {"replyToken": reply_token, "messages": check_messages(messages)}

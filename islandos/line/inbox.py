@@ -8,17 +8,15 @@ import hmac
 import logging
 import re
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from islandos.clock import now
-from islandos.db import DATABASE_ERRORS, Database
+from islandos.db import DATABASE_ERRORS, Database, DriverStatement, Work, first_row_on_driver
 from islandos.i18n import N_, gettext
 from islandos.line.events import (
     PLAIN_EVENT_ID,
@@ -79,7 +77,7 @@ def _record_and_find_sender() -> Select[Any]:
 
 _RECORDED = ("webhook_event_id", "event_type", "line_user_id", "mode", "is_redelivery",
              "occurred_at", "received_at", "reply_state")
-_RECORD_AND_FIND_SENDER = _record_and_find_sender()
+_RECORD_AND_FIND_SENDER = DriverStatement(_record_and_find_sender())
 
 # LINE takes a reply token once, within about a minute of the event: a reply that timed out
 # is tried once more with the same token while it is surely still valid.
@@ -157,8 +155,8 @@ class Inbox:
             event_id = fallback_event_id(raw)
         if not isinstance(event_type, str) or _PLAIN_TYPE.fullmatch(event_type) is None:
             event_type = "unreadable"
-        with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
-            connection = session.connection()
+        with self.db.work(WEBHOOK_DATABASE_WAIT_SECONDS) as work:
+            connection = work.connection
             moment = now()
             row_id = connection.execute(_RECORD_ONCE[connection.dialect.name], {
                 "webhook_event_id": event_id, "event_type": event_type, "line_user_id": None,
@@ -182,38 +180,32 @@ class Inbox:
         so the first real event does none of that. Returns how many messages were built.
         """
         built = 0
-        lock: AbstractContextManager[None] = (
-            self.db.write_lock.held() if self.db.write_lock else nullcontext())
-        with lock, self.db.sessions() as session:
-            transaction = session.begin()
-            try:
-                for raw in samples:
-                    event = LineEvent.from_json(raw)
-                    recorded = self._record_once(session, event)
-                    if recorded is None:
-                        continue
-                    try:
-                        built += len(self._dispatch(session, event, recorded.sender)[0])
-                    except HandlerFailed:
-                        continue
-                    mark_sent(session, [recorded.row_id])
-                    _set_reply_state(session, recorded.row_id, ReplyState.NONE)
-            finally:
-                transaction.rollback()
+        with self.db.rehearsal() as work:
+            for raw in samples:
+                event = LineEvent.from_json(raw)
+                recorded = self._record_once(work.connection, event)
+                if recorded is None:
+                    continue
+                try:
+                    built += len(self._dispatch(work, event, recorded.sender)[0])
+                except HandlerFailed:
+                    continue
+                mark_sent(work.connection, [recorded.row_id])
+                _set_reply_state(work.connection, recorded.row_id, ReplyState.NONE)
         return built
 
     def _commit(self, event: LineEvent) -> PendingReply | None:
         try:
-            with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
-                return self._record_and_answer(session, event)
+            with self.db.work(WEBHOOK_DATABASE_WAIT_SECONDS) as work:
+                return self._record_and_answer(work, event)
         except HandlerFailed as failure:
             # The handler's changes went with the rolled-back transaction (cheaper than a
             # savepoint around every handler); the event is recorded again, with an apology.
-            with self.db.transaction(WEBHOOK_DATABASE_WAIT_SECONDS) as session:
-                return self._record_apology(session, event, failure)
+            with self.db.work(WEBHOOK_DATABASE_WAIT_SECONDS) as work:
+                return self._record_apology(work.connection, event, failure)
 
-    def _record_and_answer(self, session: Session, event: LineEvent) -> PendingReply | None:
-        recorded = self._record_once(session, event)
+    def _record_and_answer(self, work: Work, event: LineEvent) -> PendingReply | None:
+        recorded = self._record_once(work.connection, event)
         if recorded is None:
             log.info("duplicate event skipped event=%s user=%s redelivery=%s",
                      event.webhook_event_id, event.user_id, event.is_redelivery)
@@ -222,59 +214,58 @@ class Inbox:
             log.info("standby event recorded event=%s user=%s", event.webhook_event_id,
                      event.user_id)
             return None
-        messages, reply_only = self._dispatch(session, event, recorded.sender)
+        messages, reply_only = self._dispatch(work, event, recorded.sender)
         if not messages or not event.reply_token:
             if event.can_reply:  # stored as pending; nothing to send after all
-                _set_reply_state(session, recorded.row_id, ReplyState.NONE)
+                _set_reply_state(work.connection, recorded.row_id, ReplyState.NONE)
             return None
         return PendingReply(recorded.row_id, event.webhook_event_id, event.user_id,
                             event.reply_token, messages, push_if_refused=not reply_only)
 
-    def _record_apology(self, session: Session, event: LineEvent,
+    def _record_apology(self, connection: Connection, event: LineEvent,
                         failure: HandlerFailed) -> PendingReply | None:
-        recorded = self._record_once(session, event)
+        recorded = self._record_once(connection, event)
         if recorded is None:  # a redelivery got here first
             return None
         if not (event.is_one_to_one and event.reply_token):
             if event.can_reply:
-                _set_reply_state(session, recorded.row_id, ReplyState.NONE)
+                _set_reply_state(connection, recorded.row_id, ReplyState.NONE)
             return None
         return PendingReply(recorded.row_id, event.webhook_event_id, event.user_id,
                             event.reply_token, [text(gettext(failure.language, failure.message))])
 
     @staticmethod
-    def _record_once(session: Session, event: LineEvent) -> _Recorded | None:
+    def _record_once(connection: Connection, event: LineEvent) -> _Recorded | None:
         """Store the event (reply pending if it can be answered); None if its webhookEventId
         was already processed. One INSERT … ON CONFLICT DO NOTHING: no savepoint, and on
         PostgreSQL a concurrent twin waits and then finds the row. On PostgreSQL the same
         statement reads the sender's routing row (one round trip instead of two); on SQLite,
         in-process, the sender is read by a statement of its own in _dispatch."""
-        connection = session.connection()
-        values = {
+        values: dict[str, Any] = {
             "webhook_event_id": event.webhook_event_id, "event_type": event.type,
             "line_user_id": event.user_id, "mode": event.mode,
             "is_redelivery": event.is_redelivery, "occurred_at": event.timestamp,
             "received_at": now(),
-            "reply_state": ReplyState.PENDING if event.can_reply else ReplyState.NONE,
+            "reply_state": (ReplyState.PENDING if event.can_reply else ReplyState.NONE).value,
         }
         if connection.dialect.name == "postgresql" and event.is_one_to_one and event.user_id \
                 and event.mode == "active":
-            row = connection.execute(_RECORD_AND_FIND_SENDER,
-                                     {**values, "sender": event.user_id}).first()
+            row = first_row_on_driver(connection, _RECORD_AND_FIND_SENDER,
+                                      {**values, "sender": event.user_id})
             if row is None:
                 return None
             return _Recorded(row[0], sender_of_row(row[1:]))
         row_id = connection.execute(_RECORD_ONCE[connection.dialect.name], values).scalar()
         return None if row_id is None else _Recorded(row_id)
 
-    def _dispatch(self, session: Session, event: LineEvent,
+    def _dispatch(self, work: Work, event: LineEvent,
                   known: Sender | None = None) -> tuple[list[Message], bool]:
         """Route the event (`known`: its sender when already read with the insert); the
         reply's messages, and whether they must never become a push."""
         sender, person = (known, None) if known is not None else \
-            sender_for_line_user(session, event.user_id) \
+            sender_for_line_user(work, event.user_id) \
             if event.is_one_to_one and event.user_id else (None, None)
-        context = Context(session=session, event=event, sender=sender, person=person,
+        context = Context(work=work, event=event, sender=sender, person=person,
                           settings=self.settings, now=now(), registry=self.registry)
         try:
             found = self.router.dispatch(context)
@@ -307,7 +298,8 @@ class Inbox:
                 self.sent_replies.mark(reply.event_row_id)
                 return
             with self.db.transaction() as session:
-                _set_reply_state(session, reply.event_row_id, result_state, error[:300] or None)
+                _set_reply_state(session.connection(), reply.event_row_id, result_state,
+                                 error[:300] or None)
                 if result_state == ReplyState.PUSHED and reply.user_id:
                     enqueue_push(session, reply.user_id, reply.messages,
                                  priority=Priority.IMPORTANT,
@@ -359,6 +351,7 @@ def _reply_state(result: SendResult) -> tuple[str, str]:
 
 
 
-def _set_reply_state(session: Session, row_id: int, state: str, error: str | None = None) -> None:
-    session.execute(_SET_REPLY_STATE,
+def _set_reply_state(connection: Connection, row_id: int, state: str,
+                     error: str | None = None) -> None:
+    connection.execute(_SET_REPLY_STATE,
                     {"row_id": row_id, "reply_state": state, "reply_error": error})

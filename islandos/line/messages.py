@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from linebot.v3.messaging import Message as SdkMessage
 
 Message = dict[str, Any]
@@ -262,7 +263,7 @@ def bubble(
 def check_messages(messages: Sequence[Message]) -> list[Message]:
     """Refuse what LINE would refuse: 1–5 messages, each valid per LINE's own models."""
     for message in check_limits(messages):
-        _check_against_line_models(json.dumps(message, ensure_ascii=False, sort_keys=True))
+        _check_against_line_models(orjson.dumps(message, option=orjson.OPT_SORT_KEYS))
     return list(messages)
 
 
@@ -289,8 +290,8 @@ def check_limits(messages: Sequence[Message]) -> list[Message]:
 # line-bot-sdk's pydantic models costs more than the rest of a webhook event, so a message
 # that passed once is remembered by its JSON. Only passes are remembered: a refusal raises.
 @lru_cache(maxsize=256)
-def _check_against_line_models(message_json: str) -> None:
-    message = json.loads(message_json)
+def _check_against_line_models(message_json: bytes) -> None:
+    message = orjson.loads(message_json)
     try:
         parsed = SdkMessage.from_dict(message)
     except (ValueError, TypeError, KeyError) as exc:

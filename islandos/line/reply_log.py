@@ -6,9 +6,10 @@ import atexit
 import logging
 import os
 import threading
+from typing import cast
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Integer, Table, any_, bindparam, update
+from sqlalchemy.dialects import postgresql
 
 from islandos.db import Database
 from islandos.models.webhook_events import ReplyState, WebhookEvent
@@ -73,14 +74,22 @@ class SentReplies:
 
     def _write(self, row_ids: list[int]) -> None:
         with self.db.transaction() as session:
-            mark_sent(session, row_ids)
+            mark_sent(session.connection(), row_ids)
 
 
-def mark_sent(session: Session, row_ids: list[int]) -> None:
+_EVENTS = cast(Table, WebhookEvent.__table__)
+_STILL_PENDING = _EVENTS.c.reply_state == ReplyState.PENDING
+# PostgreSQL: the ids as one array parameter, so every batch is the same prepared statement
+# (an IN list is new SQL for every batch size, parsed and planned again). SQLite: an IN list.
+_MARK_SENT = {
+    "postgresql": update(_EVENTS).where(
+        _EVENTS.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))), _STILL_PENDING),
+    "sqlite": update(_EVENTS).where(
+        _EVENTS.c.id.in_(bindparam("ids", expanding=True)), _STILL_PENDING),
+}
+
+
+def mark_sent(connection: Connection, row_ids: list[int]) -> None:
     """Say the replies of these events went out (those still pending)."""
-    session.execute(
-        update(WebhookEvent)
-        .where(WebhookEvent.id.in_(row_ids), WebhookEvent.reply_state == ReplyState.PENDING)
-        .values(reply_state=ReplyState.SENT)
-        .execution_options(synchronize_session=False)
-    )
+    connection.execute(_MARK_SENT[connection.dialect.name].values(reply_state=ReplyState.SENT),
+                       {"ids": row_ids})

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from islandos.db import Work
 from islandos.i18n import N_, Translator, translator
 from islandos.line import messages
 from islandos.line.events import LineEvent, postback_data
@@ -36,10 +37,10 @@ class Context:
     (help, menus) need only the sender's role and language, which `sender` already has.
     """
 
-    def __init__(self, *, session: Session, event: LineEvent, settings: Settings, now: datetime,
+    def __init__(self, *, work: Work, event: LineEvent, settings: Settings, now: datetime,
                  registry: Registry, sender: Sender | None = None,
                  person: Person | None = None) -> None:
-        self.session = session
+        self.work = work
         self.event = event
         self.settings = settings
         self.now = now
@@ -52,6 +53,11 @@ class Context:
         # Set by a handler whose reply must never become an outbox push if LINE refuses it
         # (an anonymous poll's selection: a push row would tie it to the person).
         self.reply_only = False
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of the event's transaction (made the first time it is asked for)."""
+        return self.work.session
 
     @property
     def person(self) -> Person | None:

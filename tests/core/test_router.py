@@ -24,7 +24,7 @@ def reply_with(label: str):
 
 
 def answer(router: Router, raw: dict, person: Person | None = None) -> str | None:
-    context = Context(session=None, event=LineEvent.from_json(raw), person=person,  # type: ignore[arg-type]
+    context = Context(work=None, event=LineEvent.from_json(raw), person=person,  # type: ignore[arg-type]
                       settings=Settings(env="testing"), now=now(),
                       registry=Registry((), router=router))
     sent = router.dispatch(context)
