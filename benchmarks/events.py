@@ -37,6 +37,7 @@ from benchmarks.webhook import (  # noqa: E402
     fake_line_api,
     migrate,
     postgres_database,
+    procfile_threads,
     served,
 )
 from islandos.clock import now  # noqa: E402
@@ -143,7 +144,7 @@ def concurrency_benchmark(args: argparse.Namespace) -> bool:
             event_id = make_event(db, args.capacity, 0)
             tokens = loadgen.issue_reply_tokens(fake, TOKEN, args.users)
             requests = postback_requests(args.users, event_id, tokens)
-            options = SimpleNamespace(workers=args.workers, threads=1)
+            options = SimpleNamespace(workers=args.workers, threads=procfile_threads())
             with served("islandos:create_app()", env, options,  # type: ignore[arg-type]
                         workdir / "islandos.log") as server:
                 # Warm both workers up (imports, connections) with a few text events first.
@@ -170,7 +171,8 @@ def concurrency_benchmark(args: argparse.Namespace) -> bool:
     attending = int(statuses.get(AnswerStatus.COUNTED, 0))
     waiting = int(statuses.get(AnswerStatus.WAITLISTED, 0))
     print(f"{args.users} concurrent 参加 postbacks, capacity {args.capacity}, PostgreSQL, "
-          f"gunicorn --workers {args.workers}: {report.ok} answered 200 in "
+          f"gunicorn --workers {args.workers} --threads {procfile_threads()}: "
+          f"{report.ok} answered 200 in "
           f"{report.elapsed:.2f} s (p50 {report.percentile(50):.0f} ms, "
           f"p99 {report.percentile(99):.0f} ms)")
     print(f"  answers stored {stored} for {args.users} users; attending {attending} for "

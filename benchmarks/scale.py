@@ -1,8 +1,8 @@
 """Benchmark: several processes on PostgreSQL — a big notice sent while webhooks keep coming.
 
-Runs IslandOS as in production with PostgreSQL: gunicorn with 4 sync workers (the Procfile's
-web: settings) and 2 outbox worker processes (`islandos worker`), on a fresh database
-migrated with `islandos db upgrade`, against the fake LINE API (tests/fakes/line_api.py) in
+Runs IslandOS as in production with PostgreSQL: gunicorn with 4 workers of 4 threads (the
+Procfile's web: settings) and 2 outbox worker processes (`islandos worker`), on a fresh
+database migrated with `islandos db upgrade`, against the fake LINE API (tests/fakes/line_api.py) in
 its own process, which counts every multicast recipient. Seeds --recipients islanders, then:
 
 1. without a send: 50 concurrent clients post --requests signed webhook text events; p99;
@@ -44,6 +44,7 @@ from benchmarks.webhook import (  # noqa: E402
     machine,
     migrate,
     postgres_database,
+    procfile_threads,
     served,
     stop,
 )
@@ -132,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "ISLANDOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args(argv)
-    args.workers, args.threads = args.web_workers, 1  # for benchmarks.webhook.served
+    args.workers, args.threads = args.web_workers, procfile_threads()  # for webhook.served
     print(f"machine: {machine()}; {load()}")
-    print(f"gunicorn --workers {args.web_workers} (sync), {args.outbox_workers} outbox workers, "
+    print(f"gunicorn --workers {args.web_workers} --threads {args.threads}, "
+          f"{args.outbox_workers} outbox workers, "
           f"PostgreSQL; a notice to {args.recipients:,} islanders; {args.concurrency} "
           f"concurrent webhook clients", flush=True)
     with tempfile.TemporaryDirectory(prefix="islandos-scale-") as tmp:

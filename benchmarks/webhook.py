@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -74,6 +75,14 @@ def fake_line_api(workdir: Path, delay_ms: float) -> Iterator[str]:
         yield line.removeprefix("ready ")
     finally:
         stop(process)
+
+
+def procfile_threads() -> int:
+    """Threads per gunicorn worker in the Procfile's web: line (its WEB_THREADS default)."""
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+               if line.startswith("web:"))
+    found = re.search(r"--threads \$\{WEB_THREADS:-(\d+)\}", web)
+    return int(found.group(1)) if found else 1
 
 
 def gunicorn_args(app: str, port: int, workers: int, threads: int) -> list[str]:
@@ -272,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3000, help="timed events per server")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per worker (1: sync worker, as in the Procfile)")
+    parser.add_argument("--threads", type=int, default=procfile_threads(),
+                        help="threads per worker (default: the Procfile's; 1: a sync worker)")
     parser.add_argument("--warmup", type=int, default=None,
                         help="untimed events first (default: one per user, so the timed run "
                              "meets only people IslandOS already knows)")

@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             backends_before = _backend_cpu(url)
             counts.on = True
             started, cpu_started = time.perf_counter(), time.process_time()
+            times_started = os.times()
             if profiler:
                 profiler.enable()
             latencies = post(timed)
@@ -196,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.perf_counter() - started
             state.inbox.sent_replies.flush()
             cpu = time.process_time() - cpu_started
+            times = os.times()
+            user = times.user - times_started.user
+            system = times.system - times_started.system
             counts.on = False
             backends = {pid: cpu - backends_before.get(pid, 0.0)
                         for pid, cpu in _backend_cpu(url).items()}
@@ -209,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     n = args.events
     print(f"{args.database}: {n} events one at a time, {elapsed / n * 1000:.2f} ms per event "
           f"(median {statistics.median(latencies) * 1000:.2f} ms); this process's CPU "
-          f"{cpu / n * 1000:.2f} ms per event")
+          f"{cpu / n * 1000:.2f} ms per event (user {user / n * 1000:.2f}, system "
+          f"{system / n * 1000:.2f})")
     driver = sum(counts.driver_seconds.values())
     print(f"statements per event {sum(counts.statements.values()) / n:.2f}; pool checkouts "
           f"per event {counts.checkouts / n:.2f}; time in the driver's execute "

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
+from islandos.i18n import translator
 from islandos.line import messages
 from islandos.line.messages import Message
-from islandos.line.router import Context, Router
+from islandos.line.router import Context, HelpItem, Router
 
 
 def help_shortcuts(context: Context) -> list[dict[str, object]]:
     """Quick replies for what this person may do, in their language (at most 13)."""
-    items = [item for item in context.router.help_items if context.role in item.roles]
-    return [messages.message_action(context._(item.label), context._(item.text))
-            for item in items[: messages.MAX_QUICK_REPLY_ITEMS]]
+    return list(_shortcuts(tuple(context.router.help_items), context.role, context.language))
+
+
+@lru_cache(maxsize=128)
+def _shortcuts(items: tuple[HelpItem, ...], role: str,
+               language: str) -> tuple[dict[str, object], ...]:
+    """The same for everyone of one role and language: built once, not on every help."""
+    words = translator(language)
+    allowed = [item for item in items if role in item.roles]
+    return tuple(messages.message_action(words.gettext(item.label), words.gettext(item.text))
+                 for item in allowed[: messages.MAX_QUICK_REPLY_ITEMS])
 
 
 def on_unknown_text(context: Context) -> Sequence[Message]:

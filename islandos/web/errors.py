@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
@@ -53,7 +53,7 @@ def request_id() -> str:
     """This request's id: the incoming X-Request-ID if it is a sane token, else a new one."""
     if "request_id" not in g:
         incoming = request.headers.get(HEADER, "")
-        g.request_id = incoming if SANE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if SANE_ID.fullmatch(incoming) else secrets.token_hex(16)
     found: str = g.request_id
     return found
 
