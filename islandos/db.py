@@ -355,6 +355,8 @@ class Work:
 
     The session joins the connection's transaction: it flushes, and its `begin_nested`
     makes savepoints, but the transaction is committed or rolled back by `Database.work`.
+    Leaving the `with` block flushes the session (unless an error is leaving it) and closes
+    it.
     """
 
     def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
@@ -369,14 +371,19 @@ class Work:
                                            join_transaction_mode="rollback_only")
         return self._session
 
-    def flush(self) -> None:
-        if self._session is not None:
-            self._session.flush()
+    def __enter__(self) -> Work:
+        return self
 
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        """Flush the session's changes into the transaction (unless failing), then close it."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if error_type is None:
+                session.flush()
+        finally:
+            session.close()
 
 
 class Database:
@@ -416,13 +423,8 @@ class Database:
         flushed before the commit.
         """
         with self._locked(wait_seconds), self.engine.connect() as connection, \
-                connection.begin():
-            work = Work(connection, self.sessions)
-            try:
-                yield work
-                work.flush()
-            finally:
-                work.close()
+                connection.begin(), Work(connection, self.sessions) as work:
+            yield work
         self._wrote()
 
     @contextmanager
@@ -430,12 +432,10 @@ class Database:
         """A `work` that is always rolled back: nothing it does is kept."""
         with self._locked(None), self.engine.connect() as connection:
             transaction = connection.begin()
-            work = Work(connection, self.sessions)
             try:
-                yield work
-                work.flush()
+                with Work(connection, self.sessions) as work:
+                    yield work
             finally:
-                work.close()
                 transaction.rollback()
 
     @contextmanager
