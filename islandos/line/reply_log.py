@@ -32,6 +32,7 @@ class SentReplies:
         self.max_batch = max_batch
         self._pending: list[int] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._wake = threading.Event()
         self._pid: int | None = None
         self._stopped = False
@@ -52,10 +53,14 @@ class SentReplies:
                 self._wake.set()
 
     def flush(self) -> None:
-        with self._lock:
-            batch, self._pending = self._pending, []
-        if batch:
-            self._write(batch)
+        # One flush at a time: the last flush at exit waits for the background writer's batch
+        # (a daemon thread, stopped mid-write when the process ends) instead of finding
+        # nothing pending and leaving that batch unwritten.
+        with self._flushing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch:
+                self._write(batch)
 
     def close(self) -> None:
         """Write what is waiting and stop the background writer."""

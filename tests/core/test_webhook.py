@@ -213,6 +213,47 @@ def test_confirmed_replies_are_marked_sent_in_batches(app, line, db):
     assert states == [ReplyState.SENT] * 3
 
 
+def test_the_last_flush_waits_for_the_batch_the_background_writer_is_writing(app, line, db):
+    """At exit the process flushes what is left; the background writer (a daemon thread,
+    stopped when the process ends) may be writing a batch just then. The last flush must
+    wait for that batch, not find nothing pending and return."""
+    import threading
+    import time
+
+    from sqlalchemy import update
+
+    from islandos.extensions import islandos_state
+    from islandos.line.reply_log import SentReplies
+    islandos_state(app).inbox.sent_replies = SentReplies(db, delay=3600)  # marks: not now
+    line.post(text_event(USER, "ほげ", line.reply_token()))
+    with db.transaction() as session:
+        row_id = session.scalars(select(WebhookEvent.id)).one()
+    replies = SentReplies(db, delay=3600, max_batch=1)  # each mark wakes the writer at once
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_rows() -> None:
+        with db.transaction() as session:  # SQLite: the write lock; PostgreSQL: the row lock
+            session.execute(update(WebhookEvent).values(reply_error=None))
+            locked.set()
+            release.wait(10)
+
+    blocker = threading.Thread(target=hold_the_rows)
+    blocker.start()
+    assert locked.wait(10)
+    replies.mark(row_id)  # the background writer takes it and waits for the lock
+    time.sleep(0.2)
+    last = threading.Thread(target=replies.flush)
+    last.start()
+    time.sleep(0.2)
+    waited = last.is_alive()
+    release.set()
+    blocker.join(10)
+    last.join(10)
+    with db.transaction() as session:
+        state = session.scalar(select(WebhookEvent.reply_state).where(WebhookEvent.id == row_id))
+    assert waited and state == ReplyState.SENT
+
+
 def test_an_event_from_someone_known_reads_and_writes_in_one_statement_on_postgresql(
         app, line, db, fake_line):
     """Storing the event and reading its sender: one statement (one round trip) on
