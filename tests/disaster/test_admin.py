@@ -44,6 +44,40 @@ def test_only_admins_start_the_mode_and_it_is_audited(db, island, admin_client):
     assert "災害時モードを終える" in page and "台風" in page
 
 
+def test_two_admins_starting_at_the_same_moment_share_one_mode(db, island):
+    """The first admin's start is not committed yet when the second's begins: PostgreSQL
+    holds the second insert until the first commits, then refuses a second running mode;
+    the second admin gets the first one's mode, not an error. (SQLite takes them in turn.)"""
+    import threading
+    import time
+
+    from islandos.services.disaster import mode as modes
+    first_inserted = threading.Event()
+    ids: dict[str, int] = {}
+
+    def first() -> None:
+        with db.transaction() as session:
+            ids["first"] = modes.start(session, "typhoon", "admin:1").id
+            first_inserted.set()
+            time.sleep(0.3)  # the second start runs meanwhile
+
+    def second() -> None:
+        assert first_inserted.wait(10)
+        with db.transaction() as session:
+            ids["second"] = modes.start(session, "tsunami", "admin:2").id
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert ids["first"] == ids["second"]
+    with db.transaction() as session:
+        running = session.scalars(select(DisasterMode).where(DisasterMode.active.is_(True)))
+        assert [(m.id, m.kind) for m in running] == [(ids["first"], "typhoon")]
+    assert audit_actions(db).count("disaster.started") == 1
+
+
 def test_a_second_admin_confirms_the_safety_check_of_everyone(db, island, admin_client):
     first, second = admin_client(role="admin"), admin_client(role="admin")
     first.submit(f"{PAGE}/start", {"kind": "heavy_rain", "safety_check": "1"}, page=PAGE)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from islandos import scheduler
@@ -70,17 +71,28 @@ def start(session: Session, kind: str, actor: str, *, safety_check: bool = False
     harmless). With safety_check the check is asked for; `confirmed` sends it at once."""
     if kind not in DisasterKind.__members__.values():
         raise DisasterError(N_("災害の種類を選んでください。"))
-    mode = active_mode(session)
-    if mode is None:
-        mode = DisasterMode(kind=DisasterKind(kind), active=True, started_at=now(),
-                            started_by=actor, check_status=CheckStatus.NONE)
-        session.add(mode)
-        session.flush()
-        audit.record(session, actor, "disaster.started", f"disaster:{mode.id}",
-                     after={"kind": kind})
+    mode = active_mode(session) or _begin(session, DisasterKind(kind), actor)
     arm_menu_switch(session)
     if safety_check and mode.check_status == CheckStatus.NONE:
         request_check(session, mode, actor, tourists=tourists, confirmed=confirmed)
+    return mode
+
+
+def _begin(session: Session, kind: DisasterKind, actor: str) -> DisasterMode:
+    """A new running mode, audited; or, when another admin started one at the same moment
+    (PostgreSQL refuses a second active row once theirs commits), theirs."""
+    mode = DisasterMode(kind=kind, active=True, started_at=now(), started_by=actor,
+                        check_status=CheckStatus.NONE)
+    try:
+        with session.begin_nested():
+            session.add(mode)
+    except IntegrityError:
+        theirs = active_mode(session)
+        if theirs is None:
+            raise
+        return theirs
+    audit.record(session, actor, "disaster.started", f"disaster:{mode.id}",
+                 after={"kind": kind.value})
     return mode
 
 
