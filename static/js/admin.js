@@ -2,9 +2,15 @@
 // - the menu folds into one "メニュー" button (CSS hides the list on narrow screens only once
 //   this script has marked the menu collapsible);
 // - table cells get their column's heading as data-label where a template gave none, so a
-//   row shown as a card on a phone still says what each value is.
+//   row shown as a card on a phone still says what each value is;
+// - a form with data-confirm asks its question before it is sent (revoking an invite code).
 (function () {
   "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   var nav = document.querySelector(".mainnav");
   var button = nav && nav.querySelector(".menu-toggle");
   if (button) {

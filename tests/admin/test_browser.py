@@ -71,3 +71,38 @@ def test_a_new_admin_sets_up_2fa_in_the_browser(app, db, browser_page):
         page.get_by_text("2段階認証を有効にしました").wait_for()
         page.get_by_role("link", name="島民・利用者").click()
         assert page.url == f"{base}/admin/people"
+
+
+def test_revoking_an_invite_code_asks_first_and_cancelling_keeps_it(app, db, browser_page):
+    from sqlalchemy import select
+
+    from islandos.models.registration import InviteCode
+    from islandos.services import registration as reg
+    from tests.admin.test_screens import sign_in
+    with db.transaction() as session:
+        _admin, secret = make_admin(session, username="yakuba")
+        (code,) = [c.code for c in reg.create_invite_codes(
+            session, count=1, district_id=None, actor="cli")]
+    questions: list[str] = []
+    page = browser_page
+    with serve(app) as base:
+        sign_in(page, base, "yakuba", secret)
+        page.goto(f"{base}/admin/invite-codes")
+        revoke = page.get_by_role("button", name=f"{code} を取り消す")
+
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        revoke.click()
+        page.wait_for_timeout(300)  # a submitted form would have left the page by now
+        assert page.url == f"{base}/admin/invite-codes"
+        with db.transaction() as session:
+            assert session.scalars(select(InviteCode).where(InviteCode.code == code)).one() \
+                .revoked_at is None
+
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+        revoke.click()
+        page.locator(".state-revoked").wait_for()
+    assert questions == [f"コード {code} を取り消します。このコードでは、もう登録できません。"
+                         "よろしいですか？"] * 2
+    with db.transaction() as session:
+        assert session.scalars(select(InviteCode).where(InviteCode.code == code)).one() \
+            .revoked_at is not None

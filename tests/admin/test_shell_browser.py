@@ -87,6 +87,7 @@ def test_the_office_makes_codes_sees_them_listed_and_revokes_one(
         assert rows.count() == 2
         first = page.locator("tr", has_text=codes[0])
         assert first.get_by_text("未使用").is_visible()
+        page.once("dialog", lambda dialog: dialog.accept())  # "…よろしいですか？"
         first.get_by_role("button", name="取り消す").click()
         page.get_by_text(f"招待コード {codes[0]} を取り消しました").wait_for()
         revoked = page.locator("tr", has_text=codes[0])
