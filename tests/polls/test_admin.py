@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -41,9 +42,17 @@ def audit_actions(db) -> list[tuple[str, str | None]]:
 def test_an_editor_creates_a_poll_that_goes_to_its_audience_and_is_audited(
         db, island, admin_client, frozen_clock):
     editor = admin_client(role="editor")
-    response = editor.submit("/admin/polls/new", form(
-        audience_kind="districts", district_ids=[str(island.south)], mode="multiple"),
-        page="/admin/polls/new")
+    fields = form(audience_kind="districts", district_ids=[str(island.south)], mode="multiple")
+    review = editor.submit("/admin/polls/new", fields, page="/admin/polls/new")
+    text = review.get_data(as_text=True)  # first what goes to whom, and the messages it uses
+    assert review.status_code == 200 and "送る前に確かめてください" in text
+    assert re.search(r'class="num messages-needed">1 通', text) and "南集落" in text
+    assert poll_count(db) == 0 and audit_actions(db) == []  # nothing stored or sent yet
+    back = editor.submit("/admin/polls/new", {**fields, "action": "edit"},
+                         page="/admin/polls/new").get_data(as_text=True)
+    assert 'value="港の広場"' in back and "送る前に" not in back
+    response = editor.submit("/admin/polls/new", {**fields, "action": "send"},
+                             page="/admin/polls/new")
     assert response.status_code == 302
     poll_id = int(response.location.rsplit("/", 1)[1])
     poll = poll_of(db, poll_id)

@@ -52,7 +52,12 @@ def test_the_office_creates_a_poll_and_reads_the_results(
             page.get_by_label("締め切り").fill(tokyo_input(now() + timedelta(days=3)))
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
             page.screenshot(path=str(SHOTS / f"poll-new-{name}.png"), full_page=True)
-            page.get_by_role("button", name="送る").click()
+            page.get_by_role("button", name="確認へ進む").click()
+            page.get_by_text("送る前に確かめてください").wait_for()
+            assert page.locator(".messages-needed").inner_text().startswith("4 通")
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0]
+            page.screenshot(path=str(SHOTS / f"poll-review-{name}.png"), full_page=True)
+            page.get_by_role("button", name="送信する").click()
             page.get_by_text("アンケートを 4 人に送りました。").wait_for()
             poll_id = int(re.search(r"/admin/polls/(\d+)$", page.url).group(1))
 

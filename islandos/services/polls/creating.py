@@ -158,6 +158,15 @@ def create_and_send(session: Session, data: PollInput, actor: str) -> Poll:
     return poll
 
 
+def audience_of_input(data: PollInput) -> aud.Audience:
+    """Who a poll not yet stored would go to (as audience_of will say once it is)."""
+    districts = tuple(sorted(data.district_ids)) \
+        if data.audience_kind == AudienceKind.DISTRICTS else ()
+    tourist_days = (data.tourist_days or aud.DEFAULT_TOURIST_DAYS
+                    if data.audience_kind == AudienceKind.TOURISTS else None)
+    return aud.Audience(AudienceKind(data.audience_kind), districts, tourist_days)
+
+
 def audience_of(poll: Poll) -> aud.Audience:
     return aud.Audience(poll.audience_kind, tuple(poll.audience_district_ids or ()),
                         poll.tourist_days)

@@ -29,9 +29,9 @@ from islandos.services.asking.asks import AskError
 from islandos.services.events import answering, editing, reports
 from islandos.services.events import disclosure as event_disclosure
 from islandos.services.events.messages import ANSWER_LABELS, OPTIONS
-from islandos.services.notices.reports import QuotaCheck, quota_check
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
 from islandos.web.admin.forms import optional_int, tokyo_datetime
+from islandos.web.admin.quota import quota_for
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("events", __name__)
@@ -165,14 +165,6 @@ def _event_or_404(session: Session, event_id: int) -> tuple[Event, Any]:
     return event, ask
 
 
-def _quota(needed: int) -> QuotaCheck:
-    try:
-        figures, error = islandos_state(current_app).transport.quota(), None
-    except Exception as exc:  # LINE unreachable: the office still sees the count
-        figures, error = None, exc.__class__.__name__
-    return quota_check(figures, needed, error)
-
-
 @bp.get("/events/<int:event_id>")
 @login_required
 def event(event_id: int) -> ResponseReturnValue:
@@ -193,7 +185,7 @@ def event(event_id: int) -> ResponseReturnValue:
         place = editing.spot_name(session, found, language) or found.place
         audit.record_read(session, admin_actor(), "event.page", len(audience),
                           subject=f"event:{event_id}")
-    quota = _quota(concerned)
+    quota = quota_for(concerned)
     return render_template(
         "admin/events/show.html", event=found, ask=ask, tally=tally, answered=answered,
         waiting=waiting, not_answered=not_answered, attending=attending, quota=quota,

@@ -22,10 +22,12 @@ from islandos.models.asking import AskMode, AudienceKind
 from islandos.models.people import District
 from islandos.models.polls import Poll
 from islandos.services import audit
+from islandos.services.asking import audience as aud
 from islandos.services.asking.tally import answered_counts
 from islandos.services.polls import creating, results
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
-from islandos.web.admin.notice_form import AUDIENCE_LABELS
+from islandos.web.admin.notice_form import AUDIENCE_LABELS, audience_words
+from islandos.web.admin.quota import quota_for
 from islandos.web.locale import _, current_language
 
 bp = feature_blueprint("polls", __name__)
@@ -79,8 +81,8 @@ def _districts(session: Session) -> list[District]:
     return list(session.scalars(select(District).order_by(District.sort_order)))
 
 
-def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
-               ) -> ResponseReturnValue:
+def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200,
+               review: dict[str, Any] | None = None) -> ResponseReturnValue:
     with islandos_state(current_app).db.transaction() as session:
         districts = _districts(session)
     options_ja = list(values.get("option_ja", []))
@@ -88,8 +90,26 @@ def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
     rows = [(options_ja[i] if i < len(options_ja) else "",
              options_en[i] if i < len(options_en) else "") for i in range(OPTION_ROWS)]
     return render_template("admin/polls/new.html", values=values, errors=errors, rows=rows,
-                           districts=districts, form=CsrfForm(),
+                           districts=districts, form=CsrfForm(), review=review,
                            audience_labels=AUDIENCE_LABELS, mode_labels=MODE_LABELS), status
+
+
+def _review_page(values: dict[str, Any], data: creating.PollInput) -> ResponseReturnValue:
+    """Step 2: what goes to whom, how many messages it uses of the month's quota; send or
+    go back. Nothing is stored yet."""
+    moment = now()
+    with islandos_state(current_app).db.transaction() as session:
+        errors = creating.validate(session, data, moment)
+        if errors:
+            return _form_page(values, errors, status=400)
+        cleaned = creating.clean(data)
+        count = aud.count_audience(session, creating.audience_of_input(cleaned), moment,
+                                   with_family=False)
+        names = {d.id: d.name(current_language()) for d in _districts(session)}
+    review = {"poll": cleaned, "count": count, "quota": quota_for(count.total),
+              "audience": audience_words(cleaned.audience_kind, cleaned.district_ids,
+                                         cleaned.tourist_days, names)}
+    return _form_page(values, {}, review=review)
 
 
 @bp.route("/polls/new", methods=["GET", "POST"])
@@ -104,6 +124,11 @@ def poll_new() -> ResponseReturnValue:
                               "district_ids": request.form.getlist("district_ids"),
                               "option_ja": request.form.getlist("option_ja"),
                               "option_en": request.form.getlist("option_en")}
+    action = values.pop("action", "review")
+    if action == "edit":
+        return _form_page(values, {})
+    if action != "send":
+        return _review_page(values, _read_form(request.form))
     try:
         with islandos_state(current_app).db.transaction() as session:
             poll = creating.create_and_send(session, _read_form(request.form), admin_actor())
