@@ -51,8 +51,11 @@ def test_an_editor_creates_an_event_the_audience_is_invited_and_the_tally_is_liv
         admin_client, db, island, line, fake_line, worker):
     editor = admin_client(role="editor")
     assert editor.get("/admin/events/new").status_code == 200
-    event_id = created_id(editor.submit("/admin/events/new", form(
-        capacity="10", guests_allowed="1", max_guests="3")))
+    fields = form(capacity="10", guests_allowed="1", max_guests="3")
+    review = editor.submit("/admin/events/new", fields).get_data(as_text=True)
+    assert "送る前に確かめてください" in review and "島民全員" in review  # whom, and the
+    assert 'class="num messages-needed">' in review and events_stored(db) == 0  # messages
+    event_id = created_id(editor.submit("/admin/events/new", {**fields, "action": "send"}))
     worker.run_once()
     reached = {uid for call in fake_line.calls("/v2/bot/message/multicast")
                for uid in call.json["to"]}

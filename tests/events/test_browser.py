@@ -73,6 +73,10 @@ def test_create_in_admin_answer_in_the_simulator_read_the_tally(
     assert not page.get_by_label("東集落").is_visible()  # districts only for 集落を選ぶ
     page.get_by_label("島民全員").check()
     assert page.evaluate("document.documentElement.scrollWidth") <= screen.width
+    page.get_by_role("button", name="確認へ進む").click()
+    page.get_by_text("送る前に確かめてください").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= screen.width
+    page.screenshot(path=str(SHOTS / f"event-review-{screen.name}.png"), full_page=True)
     page.get_by_role("button", name="作って案内を送る").click()
     page.get_by_text("行事を作り、案内を送りました").wait_for()
     event_url = page.url

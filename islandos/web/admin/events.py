@@ -24,6 +24,7 @@ from islandos.models.map import Spot
 from islandos.models.people import District, Person, Role, Status
 from islandos.registry import PersonPanel
 from islandos.services import audit
+from islandos.services.asking import audience as aud
 from islandos.services.asking import tally as core_tally
 from islandos.services.asking.asks import AskError
 from islandos.services.events import answering, editing, reports
@@ -31,6 +32,7 @@ from islandos.services.events import disclosure as event_disclosure
 from islandos.services.events.messages import ANSWER_LABELS, OPTIONS
 from islandos.web.admin import admin_actor, feature_blueprint, login_required, role_required
 from islandos.web.admin.forms import optional_int, tokyo_datetime
+from islandos.web.admin.notice_form import audience_words
 from islandos.web.admin.quota import quota_for
 from islandos.web.locale import _, current_language
 
@@ -98,15 +100,31 @@ def _values(event: Event | None) -> dict[str, Any]:
 
 
 def _edit_page(event: Event | None, values: dict[str, Any], errors: dict[str, str],
-               status: int = 200) -> ResponseReturnValue:
+               status: int = 200, review: dict[str, Any] | None = None) -> ResponseReturnValue:
     language = current_language()
     with islandos_state(current_app).db.transaction() as session:
         districts = list(session.scalars(select(District).order_by(District.sort_order)))
         spots = [(spot.id, spot.text(language).name)
                  for spot in session.scalars(select(Spot).order_by(Spot.sort_order, Spot.id))]
     return render_template("admin/events/edit.html", event=event, values=values, errors=errors,
-                           districts=districts, spots=spots, form=CsrfForm(),
+                           districts=districts, spots=spots, form=CsrfForm(), review=review,
                            audience_labels=AUDIENCE_LABELS), status
+
+
+def _review_page(values: dict[str, Any], data: editing.EventInput) -> ResponseReturnValue:
+    """A new event before its invitation goes out: whom it reaches in which language and the
+    messages it uses of the month's quota. Nothing is stored yet."""
+    moment = now()
+    with islandos_state(current_app).db.transaction() as session:
+        errors = editing.validate(session, data, moment)
+        if errors:
+            return _edit_page(None, values, errors, 400)
+        audience = aud.Audience(AudienceKind(data.audience_kind), tuple(data.district_ids))
+        count = aud.count_audience(session, audience, moment, with_family=False)
+        names = {d.id: d.name(current_language()) for d in session.scalars(select(District))}
+    review = {"event": data, "count": count, "quota": quota_for(count.total),
+              "audience": audience_words(data.audience_kind, data.district_ids, None, names)}
+    return _edit_page(None, values, {}, review=review)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -125,9 +143,14 @@ def event_new(event_id: int | None = None) -> ResponseReturnValue:
     if not CsrfForm().validate_on_submit():
         abort(400)
     values = {**request.form.to_dict(), "district_ids": request.form.getlist("district_ids")}
+    action = values.pop("action", "review")
     data, errors = _read_form(request.form)
     if errors:
         return _edit_page(existing, values, errors, 400)
+    if existing is None and action == "edit":
+        return _edit_page(None, values, {})
+    if existing is None and action != "send":
+        return _review_page(values, data)
     try:
         with state.db.transaction() as session:
             if existing is None:
