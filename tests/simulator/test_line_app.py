@@ -71,7 +71,8 @@ def test_the_linked_rich_menu_is_drawn_and_a_tap_sends_its_words(screen, base):
     menu = page.get_by_test_id("richmenu")
     picture = menu.locator("img")
     picture.wait_for()
-    assert picture.evaluate("img => img.complete && img.naturalWidth") == 2500
+    # decode() waits for the picture to arrive: under load it is shown before it is loaded
+    assert picture.evaluate("img => img.decode().then(() => img.naturalWidth)") == 2500
     drawn = picture.bounding_box()
     assert drawn["width"] / drawn["height"] == pytest.approx(2500 / 1686, rel=0.02)  # 2 rows
     assert drawn["y"] + drawn["height"] <= screen.page.viewport_size["height"]
