@@ -21,8 +21,9 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
-from islandos.db import Database, sqlite_file
+from islandos.db import Database
 from islandos.settings import PROJECT_ROOT
+from islandos.sqlite_lock import sqlite_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"

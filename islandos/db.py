@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import select
 import sqlite3
 import threading
@@ -17,7 +15,6 @@ from typing import Any, ClassVar, TypeVar
 
 import psycopg
 from sqlalchemy import (
-    Connection,
     DateTime,
     Engine,
     Enum,
@@ -27,12 +24,13 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
-from sqlalchemy.sql import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
+from islandos.db_work import Work
 from islandos.settings import INSTANCE_DIR
+from islandos.sqlite_lock import SqliteWriteLock, sqlite_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -210,59 +208,6 @@ def make_engine(url: str, prepare_threshold: int | None = DEFAULT_PREPARE_THRESH
     return engine
 
 
-class DriverStatement:
-    """A Core statement, compiled once per dialect, to run straight on the driver."""
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-        self._sql: dict[str, str] = {}
-
-    def sql(self, dialect: Dialect) -> str:
-        found = self._sql.get(dialect.name)
-        if found is None:
-            found = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
-        return found
-
-
-_DRIVER_CURSOR = "islandos_driver_cursor"
-
-
-def first_row_on_driver(connection: Connection, statement: DriverStatement,
-                        parameters: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of `statement` run on the driver's own cursor, in `connection`'s
-    transaction; `parameters` are plain values (no type processing is applied).
-
-    For the one statement of every webhook event: SQLAlchemy's execution (compiled-cache
-    lookup, execution context, result wrapping) cost about as much CPU as the driver's own
-    work. Listeners of before/after_cursor_execute still see the statement; a driver error is
-    raised as SQLAlchemy's (parameters hidden: they hold LINE user ids), and a connection
-    lost with it is invalidated, so the pool opens a new one.
-    """
-    sql = statement.sql(connection.dialect)
-    dispatch = connection.dispatch
-    proxied = connection.connection
-    # One cursor per pooled connection, kept in its info (cleared when the connection is
-    # replaced): making and closing a cursor for each event cost a third of the execute.
-    cursor = proxied.info.get(_DRIVER_CURSOR)
-    if cursor is None:
-        cursor = proxied.info[_DRIVER_CURSOR] = proxied.cursor()
-    for listener in dispatch.before_cursor_execute:
-        listener(connection, cursor, sql, parameters, None, False)
-    try:
-        cursor.execute(sql, parameters)
-        row = cursor.fetchone()
-    except connection.dialect.loaded_dbapi.Error as error:
-        lost = bool(getattr(proxied.driver_connection, "closed", False))
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(sql, None, error, connection.dialect.loaded_dbapi.Error,
-                                  hide_parameters=True, connection_invalidated=lost,
-                                  dialect=connection.dialect) from error
-    for listener in dispatch.after_cursor_execute:
-        listener(connection, cursor, sql, parameters, None, False)
-    return None if row is None else tuple(row)
-
-
 def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Refuse a pooled PostgreSQL connection the server has closed, without a round trip.
 
@@ -292,98 +237,6 @@ def _readable(fd: int) -> bool:
 # SQLite's automatic one (which would run inside a commit) only past this many WAL pages.
 CHECKPOINT_EVERY_WRITES = 200
 BACKSTOP_CHECKPOINT_PAGES = 10_000
-
-
-class SqliteWriteLock:
-    """Lets one transaction of this host's processes write to a SQLite file at a time.
-
-    SQLite's busy handler retries with sleeps that grow to 100 ms, so under load a waiting
-    writer mostly slept while the lock was already free; a flock on a file beside the
-    database hands it to the next writer at once. Re-entrant within a thread. A thread that
-    waits longer than `timeout` for another thread of its process goes on without the lock
-    and SQLite's own busy timeout decides, as before. The file is opened on first use in each
-    process (a flock belongs to the open file, which a fork would share).
-    """
-
-    def __init__(self, path: str, timeout: float = 10.0) -> None:
-        self.path = path
-        self.timeout = timeout
-        self._threads = threading.Lock()
-        self._local = threading.local()
-        self._pid = -1
-        self._fd = -1
-
-    @contextmanager
-    def held(self, timeout: float | None = None) -> Iterator[None]:
-        wait = self.timeout if timeout is None else timeout
-        if getattr(self._local, "held", False) or not self._threads.acquire(timeout=wait):
-            yield
-            return
-        try:
-            if self._pid != os.getpid():
-                self.close()  # a copy inherited through fork: the parent's lock stays the parent's
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                self._pid = os.getpid()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            self._local.held = True
-            try:
-                yield
-            finally:
-                self._local.held = False
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd, self._pid = -1, -1
-
-
-def sqlite_file(url: str) -> str | None:
-    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") \
-            or database.startswith("file:"):
-        return None
-    return database
-
-
-class Work:
-    """One transaction's Core connection, and an ORM session on it made when first asked for.
-
-    The session joins the connection's transaction: it flushes, and its `begin_nested`
-    makes savepoints, but the transaction is committed or rolled back by `Database.work`.
-    Leaving the `with` block flushes the session (unless an error is leaving it) and closes
-    it.
-    """
-
-    def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
-        self.connection = connection
-        self._sessions = sessions
-        self._session: Session | None = None
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            self._session = self._sessions(bind=self.connection,
-                                           join_transaction_mode="rollback_only")
-        return self._session
-
-    def __enter__(self) -> Work:
-        return self
-
-    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        """Flush the session's changes into the transaction (unless failing), then close it."""
-        session, self._session = self._session, None
-        if session is None:
-            return
-        try:
-            if error_type is None:
-                session.flush()
-        finally:
-            session.close()
 
 
 class Database:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
 from islandos.clock import now
-from islandos.db import Work
+from islandos.db_work import Work
 from islandos.models.people import Person, Role, Status
 
 

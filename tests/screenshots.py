@@ -85,17 +85,9 @@ def _admin_accounts(session: Any, count: int = 12) -> None:
 
 
 def _sign_in(page: Any, base: str, path: str) -> None:
-    import pyotp
-
-    from tests.support.factories import ADMIN_PASSWORD
+    from tests.support.browser import sign_in
     username, secret = ADMIN_LOGINS.pop()
-    page.goto(f"{base}{path}")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.get_by_label("認証アプリの6けたのコード").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="確認").click()
-    page.wait_for_url(f"{base}{path}")
+    sign_in(page, base, username, secret, path)
 
 
 def _write_notice(page: Any, base: str) -> None:

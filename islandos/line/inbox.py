@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from islandos.clock import now
-from islandos.db import DATABASE_ERRORS, Database, DriverStatement, Work, first_row_on_driver
+from islandos.db import DATABASE_ERRORS, Database
+from islandos.db_work import DriverStatement, Work, first_row_on_driver
 from islandos.i18n import N_, gettext
 from islandos.line.events import (
     PLAIN_EVENT_ID,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from islandos.db import Work
+from islandos.db_work import Work
 from islandos.i18n import N_, Translator, translator
 from islandos.line import messages
 from islandos.line.events import LineEvent, postback_data

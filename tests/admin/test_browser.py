@@ -7,7 +7,7 @@ import pytest
 from islandos.models.people import Role
 from islandos.services.registration import request_approval
 from tests.support.admin import totp_code
-from tests.support.browser import serve
+from tests.support.browser import serve, sign_in
 from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
 
 pytestmark = pytest.mark.browser
@@ -78,7 +78,6 @@ def test_revoking_an_invite_code_asks_first_and_cancelling_keeps_it(app, db, bro
 
     from islandos.models.registration import InviteCode
     from islandos.services import registration as reg
-    from tests.admin.test_screens import sign_in
     with db.transaction() as session:
         _admin, secret = make_admin(session, username="yakuba")
         (code,) = [c.code for c in reg.create_invite_codes(

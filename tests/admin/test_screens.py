@@ -17,9 +17,8 @@ import pytest
 
 from islandos.demo import seed_demo
 from islandos.extensions import islandos_state
-from tests.support.admin import totp_code
-from tests.support.browser import serve
-from tests.support.factories import ADMIN_PASSWORD, make_admin
+from tests.support.browser import serve, sign_in
+from tests.support.factories import make_admin
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +33,6 @@ def screenshot(page: Any, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Any, base: str, username: str, secret: str | None) -> None:
-    page.goto(f"{base}/admin/login")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret or ""))
-    page.get_by_role("button", name="確認").click()
-    page.wait_for_url(f"{base}/admin/")
 
 
 def overflow(page: Any) -> int:

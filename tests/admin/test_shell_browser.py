@@ -13,9 +13,9 @@ import pytest
 
 from islandos.line.events import postback_data
 from tests.admin.test_people import make_request
-from tests.admin.test_screens import DESKTOP, PHONE, overflow, screenshot, sign_in
+from tests.admin.test_screens import DESKTOP, PHONE, overflow, screenshot
 from tests.notices.conftest import send
-from tests.support.browser import serve
+from tests.support.browser import serve, sign_in
 from tests.support.factories import make_admin
 from tests.support.webhook import postback_event
 

@@ -17,9 +17,8 @@ from islandos.demo import seed_demo
 from islandos.demo.island import demo_user_id
 from islandos.extensions import IslandState, islandos_state
 from tests.simulator.conftest import Screen, dev_app, screen  # noqa: F401
-from tests.support.admin import totp_code
-from tests.support.browser import chromium, serve  # noqa: F401
-from tests.support.factories import ADMIN_PASSWORD, make_admin
+from tests.support.browser import chromium, serve, sign_in  # noqa: F401
+from tests.support.factories import make_admin
 
 pytestmark = pytest.mark.browser
 
@@ -50,13 +49,7 @@ def test_create_in_admin_answer_in_the_simulator_read_the_tally(
     with island.db.transaction() as session:
         _admin, secret = make_admin(session, username="gyouji", role="editor")
     page = screen.page
-    page.goto(f"{base}/admin/events/new")
-    page.get_by_label("ユーザー名").fill("gyouji")
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
-    page.get_by_role("button", name="確認").click()
-    page.wait_for_url(f"{base}/admin/events/new")
+    sign_in(page, base, "gyouji", secret, "/admin/events/new")
 
     start = now() + timedelta(days=4)
     page.get_by_label("題名", exact=True).fill("区の総会")

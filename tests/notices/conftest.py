@@ -17,9 +17,9 @@ from islandos.services.notices.drafts import NoticeInput
 from islandos.services.notices.sending import create_and_submit
 from tests.support.admin import (
     admin_client,  # noqa: F401  (a fixture for the dashboard tests)
-    totp_code,
-)
-from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
+    )
+from tests.support.browser import sign_in as browser_sign_in
+from tests.support.factories import make_admin, make_district, make_person
 
 BASE_URL = "https://island.example.jp"
 
@@ -128,13 +128,7 @@ def sign_in(page: Any, db: Any, base: str, path: str, username: str = "henshu") 
     """Sign in to the dashboard in a browser as a new editor, landing on `path`."""
     with db.transaction() as session:
         _admin, secret = make_admin(session, username=username, role="editor")
-    page.goto(f"{base}{path}")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
-    page.get_by_role("button", name="確認").click()
-    page.wait_for_url(f"{base}{path}")
+    browser_sign_in(page, base, username, secret, path)
 
 
 def write_typhoon_notice(page: Any) -> None:

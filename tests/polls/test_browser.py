@@ -11,9 +11,8 @@ import pytest
 
 from islandos.clock import now
 from tests.polls.conftest import chat_of, tap_option, tokyo_input
-from tests.support.admin import totp_code
-from tests.support.browser import chromium, serve  # noqa: F401
-from tests.support.factories import ADMIN_PASSWORD, make_admin
+from tests.support.browser import chromium, serve, sign_in  # noqa: F401
+from tests.support.factories import make_admin
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
@@ -35,13 +34,7 @@ def test_the_office_creates_a_poll_and_reads_the_results(
     name = "phone" if viewport[0] < 500 else "desktop"
     try:
         with serve(app) as base:
-            page.goto(f"{base}/admin/polls/new")
-            page.get_by_label("ユーザー名").fill("henshu")
-            page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="ログイン").click()
-            page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
-            page.get_by_role("button", name="確認").click()
-            page.wait_for_url(f"{base}/admin/polls/new")
+            sign_in(page, base, "henshu", secret, "/admin/polls/new")
 
             page.get_by_label("質問", exact=True).fill("敬老会の会場はどこがよいですか。")
             page.get_by_label("選択肢 1", exact=True).fill("公民館")

@@ -11,9 +11,8 @@ import pytest
 from islandos.clock import now
 from islandos.models import Role
 from islandos.models.map import RulesSeen
-from tests.support.admin import totp_code
-from tests.support.browser import chromium, serve  # noqa: F401
-from tests.support.factories import ADMIN_PASSWORD, make_admin, make_district, make_person
+from tests.support.browser import chromium, serve, sign_in  # noqa: F401
+from tests.support.factories import make_admin, make_district, make_person
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +45,7 @@ def test_privacy_page_and_disclosure_record(app, db, chromium, viewport):  # noq
             assert no_sideways_scroll(page)
             page.screenshot(path=str(SHOTS / f"privacy-page-{name}.png"), full_page=True)
 
-            page.goto(f"{base}/admin/people/{person_id}/record")
-            page.get_by_label("ユーザー名").fill("yakuba")
-            page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="ログイン").click()
-            page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
-            page.get_by_role("button", name="確認").click()
-            page.wait_for_url(f"{base}/admin/people/{person_id}/record")
+            sign_in(page, base, "yakuba", secret, f"/admin/people/{person_id}/record")
             assert page.get_by_text("お名前：比嘉 花子").is_visible()
             assert page.get_by_text("島のルールを見た日時：", exact=False).is_visible()
             assert no_sideways_scroll(page)

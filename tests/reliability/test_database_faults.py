@@ -18,9 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from islandos import create_app
-from islandos.db import Base, Database, sqlite_file
+from islandos.db import Base, Database
 from islandos.extensions import islandos_state
 from islandos.models import WorkerHeartbeat
+from islandos.sqlite_lock import sqlite_file
 from islandos.web.health import WORKER_STALE_SECONDS
 from tests.conftest import WebhookPoster, app_overrides
 from tests.support.databases import sqlite_url

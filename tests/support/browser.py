@@ -90,3 +90,16 @@ def browser_page(chromium: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page: Any, base: str, username: str, secret: str, path: str = "/admin/") -> None:
+    """Open `path` in the dashboard, sign in there with password and 2FA, land on `path`."""
+    from tests.support.admin import totp_code
+    from tests.support.factories import ADMIN_PASSWORD
+    page.goto(f"{base}{path}")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_label("認証アプリの6けたのコード").fill(totp_code(secret))
+    page.get_by_role("button", name="確認").click()
+    page.wait_for_url(f"{base}{path}")
